@@ -1,0 +1,1 @@
+"""Pure value types shared by the core and the shells."""

@@ -1,0 +1,163 @@
+"""The recommendation: what the engine concludes, why, and from which rules and parameters.
+
+These are plain frozen dataclasses rather than pydantic models: they are built on the hot path (thousands per
+second in the benchmark) and are never parsed from outside. `to_dict()` yields the public contract
+`recommendation.schema.json`, version 1, plus fields the contract allows us to add.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Decision = Literal["mesotherapy", "prp", "either", "refer"]
+Status = Literal["recommended", "suitable", "caution", "not_now", "excluded"]
+Severity = Literal["absolute", "relative", "caution", "info"]
+Effect = Literal["refer", "exclude", "caution", "info"]
+
+DISCLAIMER = (
+    "This is decision support, not a diagnosis or a prescription. A qualified professional who has examined "
+    "you makes the decision with you."
+)
+
+
+@dataclass(frozen=True)
+class Reason:
+    rule: str
+    text: str
+    citations: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "text": self.text, "citations": list(self.citations)}
+
+
+@dataclass(frozen=True)
+class ParameterRead:
+    """A threshold a rule read, as it was in force: shown in the trace so a reviewer can check it."""
+
+    id: str
+    value: float
+    unit: str
+    since: str
+    citations: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "value": self.value,
+            "unit": self.unit,
+            "since": self.since,
+            "citations": list(self.citations),
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A contraindication, precaution, referral trigger or note found in the intake."""
+
+    rule: str
+    title: str
+    severity: Severity
+    effect: Effect
+    treatments: tuple[str, ...]
+    text: str
+    citations: tuple[str, ...]
+    mitigation: str | None = None
+    why_it_matters: str | None = None
+    status: Status | None = None  # the option status a refer/exclude finding imposes
+    inputs: tuple[tuple[str, Any], ...] = ()
+    parameters: tuple[ParameterRead, ...] = ()
+    unverified: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule": self.rule,
+            "title": self.title,
+            "severity": self.severity,
+            "effect": self.effect,
+            "treatments": list(self.treatments),
+            "text": self.text,
+            "citations": list(self.citations),
+        }
+        if self.mitigation:
+            out["mitigation"] = self.mitigation
+        if self.why_it_matters:
+            out["why_it_matters"] = self.why_it_matters
+        if self.unverified:
+            out["unverified"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class OptionAssessment:
+    treatment: str
+    name: str
+    status: Status
+    addresses: tuple[str, ...]
+    primary: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "treatment": self.treatment,
+            "name": self.name,
+            "status": self.status,
+            "addresses": list(self.addresses),
+            "primary_indications": list(self.primary),
+            "reasons": [r.to_dict() for r in self.reasons],
+        }
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One step of the decision policy and what it concluded."""
+
+    step: str
+    outcome: str
+    rules: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "outcome": self.outcome, "rules": list(self.rules)}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    decision: Decision
+    summary: str
+    options: tuple[OptionAssessment, ...]
+    findings: tuple[Finding, ...]
+    steps: tuple[TraceStep, ...]
+    rules_evaluated: int
+    knowledge_version: str
+    questions: tuple[str, ...] = ()
+    disclaimer: str = DISCLAIMER
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def option(self, treatment: str) -> OptionAssessment:
+        return next(o for o in self.options if o.treatment == treatment)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": "1",
+            "decision": self.decision,
+            "summary": self.summary,
+            "options": [o.to_dict() for o in self.options],
+            "findings": [f.to_dict() for f in self.findings],
+            "questions": list(self.questions),
+            "disclaimer": self.disclaimer,
+            "knowledge_version": self.knowledge_version,
+            "trace": {
+                "rules_evaluated": self.rules_evaluated,
+                "fired": [
+                    {
+                        "rule": f.rule,
+                        "effect": f.effect,
+                        "treatments": list(f.treatments),
+                        "inputs": {k: v for k, v in f.inputs},
+                        "parameters": [p.to_dict() for p in f.parameters],
+                    }
+                    for f in self.findings
+                ],
+                "steps": [s.to_dict() for s in self.steps],
+            },
+        }

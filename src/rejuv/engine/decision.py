@@ -1,0 +1,316 @@
+"""The decision policy (clinical-facts section 10, step 6), applied to the findings and the concerns.
+
+The policy, in order:
+1. any referral trigger -> refer;
+2-3. remove the treatments a rule excludes; none left -> refer;
+   one left -> it, if it addresses at least one concern, else refer;
+6. several left -> the patient's informed leaning; else the only one with a primary indication; else a
+   practical preference (fewer visits, low budget, short downtime) that only some options meet, when all
+   such preferences point the same way; else `either`.
+
+Two readings are made explicit here and documented in docs/decision-policy.md: options that address none of
+the concerns are dropped before the "several left" step (so `prevention` alone gives refer, and a leaning
+towards an option that does nothing for the concerns is not followed), and everything is written for any
+number of treatments, although the recommendation contract's `decision` names only mesotherapy and PRP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rejuv.domain.intake import Intake
+from rejuv.domain.recommendation import (
+    Decision,
+    Finding,
+    OptionAssessment,
+    Reason,
+    Recommendation,
+    Status,
+    TraceStep,
+)
+from rejuv.engine.rules import compile_rules, screen
+from rejuv.engine.units import format_quantity
+from rejuv.knowledge.loader import KnowledgeBase
+from rejuv.knowledge.schema import Treatment
+
+_BUDGET_RANK = {"low": 0, "medium": 1, "high": 2}
+_POLICY_CITATION = ("rejuv_clinical_defaults",)
+
+
+def recommend(intake: Intake, kb: KnowledgeBase) -> Recommendation:
+    """Screen the intake, apply the decision policy, and explain every step."""
+    findings = screen(intake, kb)
+    treatments = list(kb.treatments.values())
+    concerns = tuple(dict.fromkeys(intake.concern_ids))
+    addresses = {t.id: _addresses(t, concerns) for t in treatments}
+    primary = {t.id: tuple(c for c in concerns if c in t.indications.primary) for t in treatments}
+    blocking = {
+        t.id: [f for f in findings if f.effect in {"refer", "exclude"} and t.id in f.treatments]
+        for t in treatments
+    }
+    steps: list[TraceStep] = []
+    decision_reasons: dict[str, list[Reason]] = {t.id: [] for t in treatments}
+
+    decision = _decide(
+        intake, kb, treatments, findings, addresses, primary, blocking, steps, decision_reasons
+    )
+    options = tuple(
+        _assess(
+            kb,
+            t,
+            decision,
+            concerns,
+            addresses[t.id],
+            primary[t.id],
+            blocking[t.id],
+            findings,
+            decision_reasons,
+        )
+        for t in treatments
+    )
+    return Recommendation(
+        decision=decision,  # type: ignore[arg-type]
+        summary=_summary(kb, decision, findings, steps),
+        options=options,
+        findings=findings,
+        steps=tuple(steps),
+        rules_evaluated=len(compile_rules(kb)),
+        knowledge_version=kb.version,
+        questions=_questions(kb, decision, options, findings),
+    )
+
+
+def _addresses(treatment: Treatment, concerns: Sequence[str]) -> tuple[str, ...]:
+    indicated = set(treatment.indications.primary) | set(treatment.indications.secondary)
+    return tuple(c for c in concerns if c in indicated)
+
+
+def _decide(
+    intake: Intake,
+    kb: KnowledgeBase,
+    treatments: list[Treatment],
+    findings: Sequence[Finding],
+    addresses: dict[str, tuple[str, ...]],
+    primary: dict[str, tuple[str, ...]],
+    blocking: dict[str, list[Finding]],
+    steps: list[TraceStep],
+    reasons: dict[str, list[Reason]],
+) -> str:
+    referrals = [f.rule for f in findings if f.effect == "refer"]
+    if referrals:
+        steps.append(TraceStep("1 referral triggers", "refer: neither treatment now", tuple(referrals)))
+        return "refer"
+    steps.append(TraceStep("1 referral triggers", "none"))
+
+    excluded_rules = tuple(dict.fromkeys(f.rule for f in findings if f.effect == "exclude"))
+    remaining = [t for t in treatments if not blocking[t.id]]
+    names = ", ".join(t.name for t in remaining) or "none"
+    steps.append(TraceStep("2-3 exclusions", f"still possible: {names}", excluded_rules))
+    candidates = [t for t in remaining if addresses[t.id]]
+    if not remaining:
+        return "refer"
+    if not candidates:
+        steps.append(TraceStep("5 fit", "no remaining treatment addresses any of the concerns: refer"))
+        return "refer"
+    steps.append(TraceStep("5 fit", "addresses the concerns: " + ", ".join(t.name for t in candidates)))
+    if len(candidates) == 1:
+        only = candidates[0]
+        why = "the only treatment that is possible now" if len(remaining) == 1 else "the only one that fits"
+        text = f"{only.name} is {why} and addresses {_concern_list(kb, addresses[only.id])}."
+        reasons[only.id].append(Reason("decision_only_option", text, tuple(only.indications.citations)))
+        steps.append(TraceStep("6 decision", f"{only.id}: {why}"))
+        return only.id
+
+    leaning = intake.prefs.leaning
+    leaned = next((t for t in candidates if t.id == leaning), None)
+    if leaned is not None:
+        text = f"Both could suit you, and after learning about them you lean towards {leaned.name}."
+        reasons[leaned.id].append(Reason("decision_leaning", text, _POLICY_CITATION))
+        steps.append(TraceStep("6 decision", f"{leaned.id}: the patient's informed leaning"))
+        return leaned.id
+    if leaning not in (None, "none"):
+        steps.append(TraceStep("6 leaning", f"not followed: {leaning} addresses none of the concerns"))
+
+    with_primary = [t for t in candidates if primary[t.id]]
+    if len(with_primary) == 1:
+        chosen = with_primary[0]
+        text = (
+            f"{chosen.name} is a main treatment for {_concern_list(kb, primary[chosen.id])}; "
+            "the other option is not a main treatment for any of your concerns."
+        )
+        reasons[chosen.id].append(Reason("decision_primary_only", text, tuple(chosen.indications.citations)))
+        steps.append(TraceStep("6 decision", f"{chosen.id}: the only one with a primary indication"))
+        return chosen.id
+
+    chosen_id = _by_preferences(intake, candidates, steps, reasons)
+    if chosen_id is not None:
+        return chosen_id
+    for t in candidates:
+        text = "Both options suit you now and nothing in your answers separates them: the choice is yours."
+        reasons[t.id].append(Reason("decision_either", text, _POLICY_CITATION))
+    steps.append(TraceStep("6 decision", "either: nothing separates the options"))
+    return "either"
+
+
+def _by_preferences(
+    intake: Intake, candidates: list[Treatment], steps: list[TraceStep], reasons: dict[str, list[Reason]]
+) -> str | None:
+    """The practical preferences that only some candidates meet; a decision only if they agree."""
+    prefs = intake.prefs
+    pointing: list[tuple[str, set[str], dict[str, Reason]]] = []
+
+    def consider(name: str, meets: dict[str, bool], texts: dict[str, Reason]) -> None:
+        winners = {tid for tid, ok in meets.items() if ok}
+        if 0 < len(winners) < len(meets):
+            pointing.append((name, winners, texts))
+
+    if prefs.visits == "fewer_visits":
+        consider(
+            "fewer_visits",
+            {t.id: t.practical.few_visits for t in candidates},
+            {
+                t.id: Reason(
+                    "decision_preference",
+                    f"You prefer fewer visits: {t.practical.visits.text}",
+                    tuple(t.practical.visits.citations),
+                )
+                for t in candidates
+            },
+        )
+    if prefs.budget is not None:
+        rank = _BUDGET_RANK[prefs.budget]
+        consider(
+            "budget",
+            {t.id: _BUDGET_RANK[t.practical.cost_band] <= rank for t in candidates},
+            {
+                t.id: Reason(
+                    "decision_preference",
+                    f"It fits your budget: {t.practical.cost.text}",
+                    tuple(t.practical.cost.citations),
+                )
+                for t in candidates
+            },
+        )
+    if prefs.max_downtime_days is not None:
+        limit = prefs.max_downtime_days
+        consider(
+            "max_downtime_days",
+            {t.id: _typical_downtime(t) <= limit for t in candidates},
+            {
+                t.id: Reason(
+                    "decision_preference",
+                    f"Its usual recovery ({format_quantity(_typical_downtime(t), 'days')}) fits the "
+                    f"{format_quantity(limit, 'days')} you can allow.",
+                    tuple(t.downtime.days.citations),
+                )
+                for t in candidates
+            },
+        )
+    if not pointing:
+        steps.append(TraceStep("6 preferences", "no practical preference separates the options"))
+        return None
+    agreed = set.intersection(*(winners for _name, winners, _texts in pointing))
+    names = ", ".join(name for name, _w, _t in pointing)
+    if len(agreed) != 1:
+        steps.append(TraceStep("6 preferences", f"preferences ({names}) point different ways"))
+        return None
+    chosen = agreed.pop()
+    for _name, _winners, texts in pointing:
+        reasons[chosen].append(texts[chosen])
+    steps.append(TraceStep("6 decision", f"{chosen}: practical preferences ({names}) all point to it"))
+    return chosen
+
+
+def _typical_downtime(treatment: Treatment) -> float:
+    days = treatment.downtime.days
+    value = days.typical if days.typical is not None else days.max if days.max is not None else days.min
+    return float(value or 0)
+
+
+def _assess(
+    kb: KnowledgeBase,
+    treatment: Treatment,
+    decision: str,
+    concerns: Sequence[str],
+    addresses: tuple[str, ...],
+    primary: tuple[str, ...],
+    blocking: list[Finding],
+    findings: Sequence[Finding],
+    decision_reasons: dict[str, list[Reason]],
+) -> OptionAssessment:
+    reasons: list[Reason] = [Reason(f.rule, f.text, f.citations) for f in blocking]
+    cites = tuple(treatment.indications.citations)
+    secondary = tuple(c for c in addresses if c not in primary)
+    if primary:
+        text = f"{treatment.name} is a main treatment for {_concern_list(kb, primary)}."
+        reasons.append(Reason("fit_primary", text, cites))
+    if secondary:
+        text = f"{treatment.name} may also help {_concern_list(kb, secondary)}."
+        reasons.append(Reason("fit_secondary", text, cites))
+    for note in treatment.indications.notes:
+        if note.name in addresses:
+            reasons.append(Reason(f"indication_note_{note.name}", note.text, tuple(note.citations)))
+    if not addresses:
+        text = f"{treatment.name} does not address any of the concerns you listed."
+        reasons.append(Reason("fit_no_concern_addressed", text, cites))
+    reasons.extend(decision_reasons[treatment.id])
+    cautions = [f for f in findings if f.effect == "caution" and treatment.id in f.treatments]
+    reasons.extend(Reason(f.rule, f.text, f.citations) for f in cautions)
+
+    status: Status
+    if treatment.id == decision:
+        status = "recommended"
+    elif blocking:
+        status = "excluded" if any(f.status == "excluded" for f in blocking) else "not_now"
+    elif decision == "refer" or not addresses:
+        status = "not_now"
+    else:
+        status = "caution" if cautions else "suitable"
+    return OptionAssessment(treatment.id, treatment.name, status, addresses, primary, tuple(reasons))
+
+
+def _concern_list(kb: KnowledgeBase, ids: Sequence[str]) -> str:
+    labels = [kb.concerns[c].label.lower() if c in kb.concerns else c for c in ids]
+    if len(labels) <= 1:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def _summary(
+    kb: KnowledgeBase, decision: str, findings: Sequence[Finding], steps: Sequence[TraceStep]
+) -> str:
+    if decision == "refer":
+        blockers = [f.title.lower() for f in findings if f.effect in {"refer", "exclude"}]
+        why = f" ({'; '.join(dict.fromkeys(blockers))})" if blockers else " (neither addresses your concerns)"
+        return f"Neither treatment should be done now{why}. Talk to a qualified professional about what to do next."
+    if decision == "either":
+        return "Both treatments suit you now and nothing in your answers separates them. The choice is yours."
+    name = kb.treatments[decision].name
+    return f"{name} fits your answers best now. A qualified professional makes the final decision with you."
+
+
+def _questions(
+    kb: KnowledgeBase, decision: str, options: Sequence[OptionAssessment], findings: Sequence[Finding]
+) -> tuple[str, ...]:
+    """Questions to take to the consultation, so the person arrives ready to decide with the clinician."""
+    questions = []
+    if decision == "refer":
+        questions.append("What needs to happen before a treatment could be considered, and who should I see?")
+    open_options = [o for o in options if o.status in {"recommended", "suitable", "caution"}]
+    for option in open_options:
+        questions.append(
+            f"For {option.name}: how many sessions do you suggest for me, how far apart, and what will the whole "
+            "course cost?"
+        )
+    if any(o.treatment == "prp" for o in open_options):
+        questions.append("How will my blood be prepared, and will you record the platelet count of the PRP?")
+    if any(o.treatment == "mesotherapy" for o in open_options):
+        questions.append(
+            "Which product will you inject, what is in it, and does it come in a single-use vial?"
+        )
+    questions.append("What result can I really expect, and how will we measure it (photos, a rating scale)?")
+    questions.append("What are the risks for me, and whom do I call if something worries me after a session?")
+    for finding in findings:
+        if finding.effect == "caution":
+            questions.append(f"About “{finding.title.lower()}”: what will you do to keep me safe?")
+    return tuple(questions)

@@ -1,0 +1,132 @@
+"""Compile the knowledge base's rules once, then screen intakes against them.
+
+Compiling resolves each rule's check function, the parameter values in force, the treatments it applies
+to and its sentence template, and refuses anything that does not fit (unknown check, unknown argument,
+wrong number of parameters, a placeholder nobody fills). It runs once per knowledge base, so screening an
+intake is just calling small predicates.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+from rejuv.domain.errors import KnowledgeError
+from rejuv.domain.intake import Intake
+from rejuv.domain.recommendation import Finding, ParameterRead
+from rejuv.engine.checks import CHECKS, CheckFn, Context, Hit
+from rejuv.engine.units import format_quantity
+from rejuv.knowledge.loader import KnowledgeBase
+from rejuv.knowledge.schema import Rule
+
+_FIXED_PLACEHOLDERS = {"value", "threshold"}
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    fn: CheckFn
+    treatments: tuple[str, ...]
+    params: tuple[float, ...]
+    units: tuple[str, ...]
+    reads: tuple[ParameterRead, ...]
+    formatted: dict[str, str]  # parameter id -> "14 days", for sentence templates
+    citations: tuple[str, ...]  # the rule's and its parameters' sources, deduplicated
+    unverified: bool  # the rule or a parameter it reads is marked [GK?] in the domain reference
+
+    def evaluate(self, intake: Intake, kb: KnowledgeBase) -> Finding | None:
+        hit = self.fn(Context(intake, kb, self.rule, self.params, self.units))
+        if hit is None:
+            return None
+        return self._finding(hit)
+
+    def _finding(self, hit: Hit) -> Finding:
+        treatments = self.treatments
+        if hit.treatments is not None:
+            treatments = tuple(t for t in treatments if t in hit.treatments)
+        values = dict(self.formatted)
+        values["value"] = hit.value
+        values["threshold"] = hit.threshold or (
+            format_quantity(self.params[0], self.units[0]) if self.params else ""
+        )
+        rule = self.rule
+        return Finding(
+            rule=rule.id,
+            title=rule.title,
+            severity=rule.severity,
+            effect=rule.effect,
+            treatments=treatments,
+            text=rule.text.format_map(values),
+            citations=self.citations,
+            mitigation=rule.mitigation.format_map(values) if rule.mitigation else None,
+            why_it_matters=rule.why_it_matters,
+            status=rule.status,
+            inputs=hit.inputs,
+            parameters=self.reads,
+            unverified=self.unverified,
+        )
+
+
+def compile_rules(kb: KnowledgeBase) -> tuple[CompiledRule, ...]:
+    """The base's rules, ready to run. Cached on the base; raises KnowledgeError naming rule and problem."""
+    cached = kb.cache.get("compiled_rules")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    problems: list[str] = []
+    compiled: list[CompiledRule] = []
+    all_treatments = tuple(kb.treatments)
+    for rule in kb.rules:
+        where = f"rules: {rule.id}"
+        spec = CHECKS.get(rule.check)
+        if spec is None:
+            problems.append(
+                f"{where}.check: unknown check '{rule.check}' (known: {', '.join(sorted(CHECKS))})"
+            )
+            continue
+        given = set(rule.args)
+        for missing in sorted(spec.required - given):
+            problems.append(f"{where}.args: '{missing}' is required by check '{rule.check}'")
+        for unknown in sorted(given - spec.required - spec.optional):
+            problems.append(f"{where}.args: '{unknown}' is not an argument of check '{rule.check}'")
+        if len(rule.parameters) < spec.parameters:
+            problems.append(
+                f"{where}.parameters: check '{rule.check}' reads {spec.parameters} parameter(s), "
+                f"{len(rule.parameters)} given"
+            )
+        values = [kb.parameter_value(p) for p in rule.parameters]
+        units = tuple(kb.parameters[p].unit for p in rule.parameters)
+        formatted = {
+            p: format_quantity(v.value, u) for p, v, u in zip(rule.parameters, values, units, strict=True)
+        }
+        for field_name, template in (("text", rule.text), ("mitigation", rule.mitigation or "")):
+            for _lit, name, _spec, _conv in string.Formatter().parse(template):
+                if name is not None and name not in _FIXED_PLACEHOLDERS and name not in formatted:
+                    problems.append(
+                        f"{where}.{field_name}: placeholder '{{{name}}}' is not a parameter of the rule"
+                    )
+        reads = tuple(
+            ParameterRead(p, v.value, u, v.since.isoformat(), tuple(v.citations))
+            for p, v, u in zip(rule.parameters, values, units, strict=True)
+        )
+        citations = tuple(dict.fromkeys([*rule.citations, *(c for r in reads for c in r.citations)]))
+        treatments = all_treatments if rule.treatments == "all" else tuple(rule.treatments)
+        unverified = rule.unverified or any(kb.parameters[p].unverified for p in rule.parameters)
+        params = tuple(v.value for v in values)
+        compiled.append(
+            CompiledRule(rule, spec.fn, treatments, params, units, reads, formatted, citations, unverified)
+        )
+    if problems:
+        raise KnowledgeError(problems)
+    result = tuple(compiled)
+    kb.cache["compiled_rules"] = result
+    return result
+
+
+def screen(intake: Intake, kb: KnowledgeBase) -> tuple[Finding, ...]:
+    """Every contraindication, precaution, referral trigger and note the intake raises, in rule order."""
+    findings = []
+    for compiled in compile_rules(kb):
+        finding = compiled.evaluate(intake, kb)
+        if finding is not None and finding.treatments:
+            findings.append(finding)
+    return tuple(findings)

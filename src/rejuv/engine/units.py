@@ -1,0 +1,23 @@
+"""Numbers with units, written the way a person reads them ("99,999/µL", "9.9 g/dL", "14 days")."""
+
+from __future__ import annotations
+
+from rejuv.knowledge.schema import UNIT_LABELS
+
+_TIGHT = {"per_ul", "percent"}  # no space before the unit: "8.5%", "99,999/µL"
+
+
+def format_number(value: float) -> str:
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def format_quantity(value: float, unit: str) -> str:
+    label = UNIT_LABELS.get(unit, unit)
+    number = format_number(value)
+    if unit in {"days", "weeks", "months", "years", "sessions"} and value == 1:
+        label = label.removesuffix("s")
+    if unit == "cigarettes_per_day" and value == 1:
+        label = "cigarette a day"
+    return f"{number}{label}" if unit in _TIGHT else f"{number} {label}"
