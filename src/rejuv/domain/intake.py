@@ -199,7 +199,7 @@ class Intake(_Strict):
 
     @property
     def medications(self) -> list[Medication]:
-        return (self.history.medications or ()) if self.history else ()
+        return (self.history.medications or []) if self.history else []
 
     @property
     def allergies(self) -> frozenset[str]:
@@ -295,6 +295,4 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
 
 def _is_union_tag(part: object) -> bool:
     # Pydantic inserts the branch name of an `X | None` union into the location; the contract has no such level.
-    return isinstance(part, str) and (
-        part.startswith(("function-", "literal[")) or part in {"none", "nullable"}
-    )
+    return isinstance(part, str) and (part.startswith(("function-", "literal[")) or part in {"none", "nullable"})

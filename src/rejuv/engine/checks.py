@@ -140,15 +140,11 @@ def medication_recent(ctx: Context) -> Hit | None:
         label = med.name or med.class_.replace("_", " ")
         if med.is_current:
             if include_current:
-                return Hit(
-                    value=f"{label}, current", inputs=(("history.medications", {"class": med.class_}),)
-                )
+                return Hit(value=f"{label}, current", inputs=(("history.medications", {"class": med.class_}),))
             continue
         days = med.days_since_stopped
         if days is None or days < washout:
-            when = (
-                "stopped, date not known" if days is None else f"stopped {format_quantity(days, 'days')} ago"
-            )
+            when = "stopped, date not known" if days is None else f"stopped {format_quantity(days, 'days')} ago"
             inputs = (("history.medications", {"class": med.class_, "days_since_stopped": days}),)
             return Hit(value=f"{label}, {when}", inputs=inputs)
     return None
@@ -157,7 +153,8 @@ def medication_recent(ctx: Context) -> Hit | None:
 def count_at_least(ctx: Context) -> Hit | None:
     field = str(_arg(ctx, "field"))
     value = getattr(ctx.intake.history, field) if ctx.intake.history else None
-    minimum = float(ctx.rule.args["at_least"]) if "at_least" in ctx.rule.args else ctx.params[0]
+    given = ctx.rule.args.get("at_least")
+    minimum = float(given) if isinstance(given, int | float) else ctx.params[0]
     if value is None or value < minimum:
         return None
     return Hit(value=format_quantity(value, "cigarettes_per_day"), inputs=((f"history.{field}", value),))

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 
 from rejuv.domain.intake import Intake
 from rejuv.domain.recommendation import (
-    Decision,
     Finding,
     OptionAssessment,
     Reason,
@@ -45,15 +44,12 @@ def recommend(intake: Intake, kb: KnowledgeBase) -> Recommendation:
     addresses = {t.id: _addresses(t, concerns) for t in treatments}
     primary = {t.id: tuple(c for c in concerns if c in t.indications.primary) for t in treatments}
     blocking = {
-        t.id: [f for f in findings if f.effect in {"refer", "exclude"} and t.id in f.treatments]
-        for t in treatments
+        t.id: [f for f in findings if f.effect in {"refer", "exclude"} and t.id in f.treatments] for t in treatments
     }
     steps: list[TraceStep] = []
     decision_reasons: dict[str, list[Reason]] = {t.id: [] for t in treatments}
 
-    decision = _decide(
-        intake, kb, treatments, findings, addresses, primary, blocking, steps, decision_reasons
-    )
+    decision = _decide(intake, kb, treatments, findings, addresses, primary, blocking, steps, decision_reasons)
     options = tuple(
         _assess(
             kb,
@@ -276,9 +272,7 @@ def _concern_list(kb: KnowledgeBase, ids: Sequence[str]) -> str:
     return ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-def _summary(
-    kb: KnowledgeBase, decision: str, findings: Sequence[Finding], steps: Sequence[TraceStep]
-) -> str:
+def _summary(kb: KnowledgeBase, decision: str, findings: Sequence[Finding], steps: Sequence[TraceStep]) -> str:
     if decision == "refer":
         blockers = [f.title.lower() for f in findings if f.effect in {"refer", "exclude"}]
         why = f" ({'; '.join(dict.fromkeys(blockers))})" if blockers else " (neither addresses your concerns)"
@@ -305,9 +299,7 @@ def _questions(
     if any(o.treatment == "prp" for o in open_options):
         questions.append("How will my blood be prepared, and will you record the platelet count of the PRP?")
     if any(o.treatment == "mesotherapy" for o in open_options):
-        questions.append(
-            "Which product will you inject, what is in it, and does it come in a single-use vial?"
-        )
+        questions.append("Which product will you inject, what is in it, and does it come in a single-use vial?")
     questions.append("What result can I really expect, and how will we measure it (photos, a rating scale)?")
     questions.append("What are the risks for me, and whom do I call if something worries me after a session?")
     for finding in findings:

@@ -46,9 +46,7 @@ class CompiledRule:
             treatments = tuple(t for t in treatments if t in hit.treatments)
         values = dict(self.formatted)
         values["value"] = hit.value
-        values["threshold"] = hit.threshold or (
-            format_quantity(self.params[0], self.units[0]) if self.params else ""
-        )
+        values["threshold"] = hit.threshold or (format_quantity(self.params[0], self.units[0]) if self.params else "")
         rule = self.rule
         return Finding(
             rule=rule.id,
@@ -79,9 +77,7 @@ def compile_rules(kb: KnowledgeBase) -> tuple[CompiledRule, ...]:
         where = f"rules: {rule.id}"
         spec = CHECKS.get(rule.check)
         if spec is None:
-            problems.append(
-                f"{where}.check: unknown check '{rule.check}' (known: {', '.join(sorted(CHECKS))})"
-            )
+            problems.append(f"{where}.check: unknown check '{rule.check}' (known: {', '.join(sorted(CHECKS))})")
             continue
         given = set(rule.args)
         for missing in sorted(spec.required - given):
@@ -95,15 +91,11 @@ def compile_rules(kb: KnowledgeBase) -> tuple[CompiledRule, ...]:
             )
         values = [kb.parameter_value(p) for p in rule.parameters]
         units = tuple(kb.parameters[p].unit for p in rule.parameters)
-        formatted = {
-            p: format_quantity(v.value, u) for p, v, u in zip(rule.parameters, values, units, strict=True)
-        }
+        formatted = {p: format_quantity(v.value, u) for p, v, u in zip(rule.parameters, values, units, strict=True)}
         for field_name, template in (("text", rule.text), ("mitigation", rule.mitigation or "")):
             for _lit, name, _spec, _conv in string.Formatter().parse(template):
                 if name is not None and name not in _FIXED_PLACEHOLDERS and name not in formatted:
-                    problems.append(
-                        f"{where}.{field_name}: placeholder '{{{name}}}' is not a parameter of the rule"
-                    )
+                    problems.append(f"{where}.{field_name}: placeholder '{{{name}}}' is not a parameter of the rule")
         reads = tuple(
             ParameterRead(p, v.value, u, v.since.isoformat(), tuple(v.citations))
             for p, v, u in zip(rule.parameters, values, units, strict=True)
@@ -112,9 +104,7 @@ def compile_rules(kb: KnowledgeBase) -> tuple[CompiledRule, ...]:
         treatments = all_treatments if rule.treatments == "all" else tuple(rule.treatments)
         unverified = rule.unverified or any(kb.parameters[p].unverified for p in rule.parameters)
         params = tuple(v.value for v in values)
-        compiled.append(
-            CompiledRule(rule, spec.fn, treatments, params, units, reads, formatted, citations, unverified)
-        )
+        compiled.append(CompiledRule(rule, spec.fn, treatments, params, units, reads, formatted, citations, unverified))
     if problems:
         raise KnowledgeError(problems)
     result = tuple(compiled)

@@ -128,6 +128,8 @@ class _Collector:
         self.problems = problems
         # Where each citation reference appears: (file, key path, citation key).
         self.citation_refs: list[tuple[str, str, str]] = []
+        # Treatment ids whose file exists but failed validation: not also reported as "unknown" elsewhere.
+        self.invalid_treatments: set[str] = set()
 
     def _read(self, relative: str) -> Any:
         path = self.root / relative
@@ -154,9 +156,7 @@ class _Collector:
                 loc = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
                 self.problems.append(f"{relative}: {loc or '(top)'}: {_explain(err)}")
             return None
-        self.citation_refs.extend(
-            (relative, f"{prefix}.{p}" if prefix else p, k) for p, k in _citations(parsed)
-        )
+        self.citation_refs.extend((relative, f"{prefix}.{p}" if prefix else p, k) for p, k in _citations(parsed))
         return parsed
 
     def _files(self, folder: str) -> list[str]:
@@ -198,9 +198,7 @@ class _Collector:
                 out[str(key)] = parsed
         return out
 
-    def listed_file(
-        self, relative: str, model: type[M], items: Any, ident: Any
-    ) -> dict[str, tuple[Any, str]]:
+    def listed_file(self, relative: str, model: type[M], items: Any, ident: Any) -> dict[str, tuple[Any, str]]:
         data = self._read(relative)
         parsed = self._validate(relative, model, data) if data is not None else None
         found: dict[str, tuple[Any, str]] = {}
@@ -230,6 +228,7 @@ class _Collector:
             data = self._read(relative)
             treatment = self._validate(relative, Treatment, data) if data is not None else None
             if treatment is None:
+                self.invalid_treatments.add(Path(relative).stem)
                 continue
             stem = Path(relative).stem
             if treatment.id != stem:
@@ -241,9 +240,7 @@ class _Collector:
         return found
 
 
-def _check_contract_ids(
-    problems: list[str], relative: str, have: set[str], want: set[str], kind: str
-) -> None:
+def _check_contract_ids(problems: list[str], relative: str, have: set[str], want: set[str], kind: str) -> None:
     for missing in sorted(want - have):
         problems.append(f"{relative}: {missing}: the intake contract's {kind} id has no entry")
     for extra in sorted(have - want):
@@ -268,7 +265,7 @@ def _check_references(
                 problems.append(f"{relative}: {rule.id}.parameters: unknown parameter '{pid}' ({index})")
         if rule.treatments != "all":
             for tid in rule.treatments:
-                if tid not in treatments:
+                if tid not in treatments and tid not in collector.invalid_treatments:
                     problems.append(f"{relative}: {rule.id}.treatments: unknown treatment '{tid}'")
     allergy_ids = set(get_args(AllergyId))
     for treatment, relative in treatments.values():
@@ -288,9 +285,7 @@ def _check_references(
         ):
             for aid in ids:
                 if aid not in allergy_ids:
-                    problems.append(
-                        f"{relative}: {group}: '{aid}' is not an allergy id of the intake contract"
-                    )
+                    problems.append(f"{relative}: {group}: '{aid}' is not an allergy id of the intake contract")
 
 
 def _citations(model: BaseModel, path: str = "") -> Iterator[tuple[str, str]]:

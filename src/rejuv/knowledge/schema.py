@@ -107,19 +107,15 @@ class Quantity(Strict):
             raise ValueError("a quantity needs at least one of min, max, typical")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) is above max ({self.max})")
-        for bound in (self.min, self.max):
-            if (
-                bound is not None
-                and self.typical is not None
-                and self.min is not None
-                and self.max is not None
-            ):
-                if not self.min <= self.typical <= self.max:
-                    raise ValueError(f"typical ({self.typical}) lies outside min..max")
+        if self.typical is not None:
+            if self.min is not None and self.typical < self.min:
+                raise ValueError(f"typical ({self.typical}) is below min ({self.min})")
+            if self.max is not None and self.typical > self.max:
+                raise ValueError(f"typical ({self.typical}) is above max ({self.max})")
         return self
 
 
-# --- Citations ----------------------------------------------------------------------------------------------
+# --- Citations ------------------------------------------------------------------------------------
 
 
 class Citation(Strict):
@@ -177,7 +173,7 @@ class Parameter(Strict):
         return current
 
 
-# --- Rules ---------------------------------------------------------------------------------------------------
+# --- Rules ----------------------------------------------------------------------------------------
 
 Effect = Literal["refer", "exclude", "caution", "info"]
 Severity = Literal["absolute", "relative", "caution", "info"]
@@ -221,7 +217,7 @@ class RuleFile(Strict):
     rules: list[Rule]
 
 
-# --- Concerns, zones, comparison rows ----------------------------------------------------------------------------
+# --- Concerns, zones, comparison rows -------------------------------------------------------------
 
 
 class Concern(Strict):
@@ -272,7 +268,7 @@ class ComparisonFile(Strict):
     rows: list[ComparisonRow]
 
 
-# --- Treatments ----------------------------------------------------------------------------------------------
+# --- Treatments -----------------------------------------------------------------------------------
 
 
 class Course(Strict):
