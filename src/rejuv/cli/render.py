@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from rich.console import Console, Group
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -32,7 +33,8 @@ _SEVERITY_STYLE = {"absolute": "bold red", "relative": "red", "caution": "yellow
 
 
 def cite(keys: Iterable[str]) -> str:
-    return "[" + "; ".join(keys) + "]"
+    """Citation keys in brackets, escaped so Rich does not read them as style tags."""
+    return escape("[" + "; ".join(keys) + "]")
 
 
 def print_recommendation(console: Console, rec: Recommendation, kb: KnowledgeBase) -> None:
@@ -41,9 +43,9 @@ def print_recommendation(console: Console, rec: Recommendation, kb: KnowledgeBas
     console.print("\n[bold]Your options[/bold]")
     for option in rec.options:
         style = _STATUS_STYLE[option.status]
-        console.print(f"\n[{style}]{option.name}: {option.status.replace('_', ' ')}[/{style}]")
+        console.print(f"\n[{style}]{escape(option.name)}: {option.status.replace('_', ' ')}[/{style}]")
         for reason in option.reasons:
-            console.print(f"  • {reason.text} [dim]{cite(reason.citations)} ({reason.rule})[/dim]")
+            console.print(f"  • {escape(reason.text)} [dim]{cite(reason.citations)} ({reason.rule})[/dim]")
 
     console.print("\n[bold]What we found in your answers[/bold]")
     if not rec.findings:
@@ -52,21 +54,21 @@ def print_recommendation(console: Console, rec: Recommendation, kb: KnowledgeBas
         style = _SEVERITY_STYLE[finding.severity]
         who = ", ".join(kb.treatments[t].name for t in finding.treatments)
         flag = " [dim](not yet verified against a primary source)[/dim]" if finding.unverified else ""
-        console.print(f"  [{style}]{finding.severity.upper()}[/{style}] {finding.title} — {who}{flag}")
-        console.print(f"    {finding.text} [dim]{cite(finding.citations)}[/dim]")
+        console.print(f"  [{style}]{finding.severity.upper()}[/{style}] {escape(finding.title)} — {escape(who)}{flag}")
+        console.print(f"    {escape(finding.text)} [dim]{cite(finding.citations)}[/dim]")
         if finding.mitigation:
-            console.print(f"    [italic]What helps:[/italic] {finding.mitigation}")
+            console.print(f"    [italic]What helps:[/italic] {escape(finding.mitigation)}")
         if finding.why_it_matters:
-            console.print(f"    [italic]Why it matters:[/italic] {finding.why_it_matters}")
+            console.print(f"    [italic]Why it matters:[/italic] {escape(finding.why_it_matters)}")
 
     console.print("\n[bold]Questions to ask your clinician[/bold]")
     for question in rec.questions:
-        console.print(f"  • {question}")
+        console.print(f"  • {escape(question)}")
 
     console.print("\n[bold]How rejuv reached this[/bold]")
     for step in rec.steps:
         rules = f" [dim]({', '.join(step.rules)})[/dim]" if step.rules else ""
-        console.print(f"  {step.step}: {step.outcome}{rules}")
+        console.print(f"  {step.step}: {escape(step.outcome)}{rules}")
     for finding in rec.findings:
         for param in finding.parameters:
             console.print(

@@ -112,11 +112,15 @@ def compile_rules(kb: KnowledgeBase) -> tuple[CompiledRule, ...]:
     return result
 
 
+_EFFECT_ORDER = {"refer": 0, "exclude": 1, "caution": 2, "info": 3}
+
+
 def screen(intake: Intake, kb: KnowledgeBase) -> tuple[Finding, ...]:
-    """Every contraindication, precaution, referral trigger and note the intake raises, in rule order."""
+    """Every contraindication, precaution, referral trigger and note the intake raises, weightiest first."""
     findings = []
     for compiled in compile_rules(kb):
         finding = compiled.evaluate(intake, kb)
         if finding is not None and finding.treatments:
             findings.append(finding)
+    findings.sort(key=lambda f: _EFFECT_ORDER[f.effect])
     return tuple(findings)
