@@ -11,11 +11,11 @@ rule that names an unknown check or passes an unknown argument, so `rejuv kb che
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rejuv.domain.intake import Intake, Medication
+from rejuv.domain.intake import Intake, Labs, Medication, Preferences
 from rejuv.engine.units import format_quantity
 from rejuv.knowledge.loader import KnowledgeBase
 from rejuv.knowledge.schema import Rule
@@ -32,15 +32,50 @@ class Hit:
 
 
 @dataclass(frozen=True)
-class Context:
+class Facts:
+    """The intake's answers, gathered once per screening so that each of the many checks is a few lookups."""
+
     intake: Intake
     kb: KnowledgeBase
-    rule: Rule
-    params: Sequence[float]  # the rule's parameters' values in force, in the rule's order
-    units: Sequence[str]
+    conditions: frozenset[str]
+    allergies: frozenset[str]
+    concerns: frozenset[str]
+    medications: tuple[Medication, ...]
+    labs: Labs
+    prefs: Preferences
+
+    @classmethod
+    def of(cls, intake: Intake, kb: KnowledgeBase) -> Facts:
+        return cls(
+            intake,
+            kb,
+            intake.conditions,
+            intake.allergies,
+            frozenset(intake.concern_ids),
+            tuple(intake.medications),
+            intake.labs,
+            intake.prefs,
+        )
 
 
-CheckFn = Callable[[Context], Hit | None]
+@dataclass(frozen=True)
+class RuleInput:
+    """What a check reads from its rule: arguments (lists made tuples once) and parameter values in force."""
+
+    args: Mapping[str, Any]
+    sets: Mapping[str, frozenset[str]]  # every list argument as a set, for fast membership tests
+    parameter_ids: tuple[str, ...]
+    params: tuple[float, ...]
+    units: tuple[str, ...]
+
+    @classmethod
+    def of(cls, rule: Rule, params: tuple[float, ...], units: tuple[str, ...]) -> RuleInput:
+        args = {k: tuple(v) if isinstance(v, list) else v for k, v in rule.args.items()}
+        sets = {k: frozenset(v) for k, v in rule.args.items() if isinstance(v, list)}
+        return cls(args, sets, tuple(rule.parameters), params, units)
+
+
+CheckFn = Callable[[Facts, RuleInput], Hit | None]
 
 
 @dataclass(frozen=True)
@@ -51,25 +86,16 @@ class CheckSpec:
     parameters: int = 0  # how many parameters it reads at least; more may be named for the sentences
 
 
-def _arg(ctx: Context, name: str) -> Any:
-    return ctx.rule.args[name]
-
-
-def _list(ctx: Context, name: str) -> list[str]:
-    value = ctx.rule.args.get(name, [])
-    return list(value) if isinstance(value, list) else [str(value)]
-
-
-def history_flag(ctx: Context) -> Hit | None:
-    field = str(_arg(ctx, "field"))
-    history = ctx.intake.history
+def history_flag(f: Facts, ri: RuleInput) -> Hit | None:
+    field = str(ri.args["field"])
+    history = f.intake.history
     value = getattr(history, field) if history else None
     return Hit(inputs=((f"history.{field}", value),)) if value is True else None
 
 
-def condition(ctx: Context) -> Hit | None:
-    present = sorted(set(_list(ctx, "conditions")) & ctx.intake.conditions)
-    meds = [m for m in _current(ctx.intake, _list(ctx, "current_medications"))]
+def condition(f: Facts, ri: RuleInput) -> Hit | None:
+    present = sorted(ri.sets["conditions"] & f.conditions)
+    meds = _current(f, ri.sets["current_medications"]) if "current_medications" in ri.sets else []
     if not present and not meds:
         return None
     inputs: list[tuple[str, Any]] = [("history.conditions", present)] if present else []
@@ -78,47 +104,49 @@ def condition(ctx: Context) -> Hit | None:
     return Hit(value=", ".join(present + [m.class_ for m in meds]), inputs=tuple(inputs))
 
 
-def _lab(ctx: Context) -> tuple[str, float | None]:
-    name = str(_arg(ctx, "lab"))
-    value: float | None = getattr(ctx.intake.labs, name)
+def _lab(f: Facts, ri: RuleInput) -> tuple[str, float | None]:
+    name = str(ri.args["lab"])
+    value: float | None = getattr(f.labs, name)
     return name, value
 
 
-def lab_below(ctx: Context) -> Hit | None:
-    name, value = _lab(ctx)
-    if value is None or not value < ctx.params[0]:
+def lab_below(f: Facts, ri: RuleInput) -> Hit | None:
+    name, value = _lab(f, ri)
+    if value is None or not value < ri.params[0]:
         return None
-    return Hit(value=format_quantity(value, ctx.units[0]), inputs=((f"history.labs.{name}", value),))
+    return Hit(value=format_quantity(value, ri.units[0]), inputs=((f"history.labs.{name}", value),))
 
 
-def lab_above(ctx: Context) -> Hit | None:
-    name, value = _lab(ctx)
-    if value is None or not value > ctx.params[0]:
+def lab_above(f: Facts, ri: RuleInput) -> Hit | None:
+    name, value = _lab(f, ri)
+    if value is None or not value > ri.params[0]:
         return None
-    return Hit(value=format_quantity(value, ctx.units[0]), inputs=((f"history.labs.{name}", value),))
+    return Hit(value=format_quantity(value, ri.units[0]), inputs=((f"history.labs.{name}", value),))
 
 
-def lab_between(ctx: Context) -> Hit | None:
+def lab_between(f: Facts, ri: RuleInput) -> Hit | None:
     """Fires for low <= value < high: the caution band between two exclusion thresholds."""
-    name, value = _lab(ctx)
-    if value is None or not ctx.params[0] <= value < ctx.params[1]:
+    name, value = _lab(f, ri)
+    if value is None or not ri.params[0] <= value < ri.params[1]:
         return None
-    return Hit(value=format_quantity(value, ctx.units[0]), inputs=((f"history.labs.{name}", value),))
+    return Hit(value=format_quantity(value, ri.units[0]), inputs=((f"history.labs.{name}", value),))
 
 
-def lab_unknown(ctx: Context) -> Hit | None:
-    name, value = _lab(ctx)
+def lab_unknown(f: Facts, ri: RuleInput) -> Hit | None:
+    name, value = _lab(f, ri)
     return Hit(inputs=((f"history.labs.{name}", None),)) if value is None else None
 
 
-def _current(intake: Intake, classes: list[str]) -> list[Medication]:
-    return [m for m in intake.medications if m.class_ in classes and m.is_current]
+def _current(f: Facts, classes: frozenset[str]) -> list[Medication]:
+    if not f.medications:
+        return []
+    return [m for m in f.medications if m.class_ in classes and m.is_current]
 
 
-def medication(ctx: Context) -> Hit | None:
+def medication(f: Facts, ri: RuleInput) -> Hit | None:
     """Current medicines of the given classes. pausable: "no" (can_pause not true), "yes", or "any"."""
-    pausable = str(_arg(ctx, "pausable"))
-    meds = _current(ctx.intake, _list(ctx, "classes"))
+    pausable = str(ri.args["pausable"])
+    meds = _current(f, ri.sets["classes"])
     if pausable == "yes":
         meds = [m for m in meds if m.can_pause is True]
     elif pausable == "no":
@@ -130,12 +158,13 @@ def medication(ctx: Context) -> Hit | None:
     return Hit(value=names, inputs=inputs)
 
 
-def medication_recent(ctx: Context) -> Hit | None:
+def medication_recent(f: Facts, ri: RuleInput) -> Hit | None:
     """Stopped less than the washout ago, or with no date (unknown is treated as recent); optionally current."""
-    washout = ctx.params[0]
-    include_current = bool(ctx.rule.args.get("include_current", True))
-    for med in ctx.intake.medications:
-        if med.class_ not in _list(ctx, "classes"):
+    washout = ri.params[0]
+    include_current = bool(ri.args.get("include_current", True))
+    classes = ri.sets["classes"]
+    for med in f.medications:
+        if med.class_ not in classes:
             continue
         label = med.name or med.class_.replace("_", " ")
         if med.is_current:
@@ -150,42 +179,42 @@ def medication_recent(ctx: Context) -> Hit | None:
     return None
 
 
-def count_at_least(ctx: Context) -> Hit | None:
-    field = str(_arg(ctx, "field"))
-    value = getattr(ctx.intake.history, field) if ctx.intake.history else None
-    given = ctx.rule.args.get("at_least")
-    minimum = float(given) if isinstance(given, int | float) else ctx.params[0]
+def count_at_least(f: Facts, ri: RuleInput) -> Hit | None:
+    field = str(ri.args["field"])
+    value = getattr(f.intake.history, field) if f.intake.history else None
+    given = ri.args.get("at_least")
+    minimum = float(given) if isinstance(given, int | float) else ri.params[0]
     if value is None or value < minimum:
         return None
     return Hit(value=format_quantity(value, "cigarettes_per_day"), inputs=((f"history.{field}", value),))
 
 
-def age_below(ctx: Context) -> Hit | None:
-    age = ctx.intake.patient.age
-    if not age < ctx.params[0]:
+def age_below(f: Facts, ri: RuleInput) -> Hit | None:
+    age = f.intake.patient.age
+    if not age < ri.params[0]:
         return None
     return Hit(value=f"{age} years old", inputs=(("patient.age", age),))
 
 
-def preference(ctx: Context) -> Hit | None:
-    field = str(_arg(ctx, "field"))
-    value = getattr(ctx.intake.prefs, field)
-    if value != ctx.rule.args["equals"]:
+def preference(f: Facts, ri: RuleInput) -> Hit | None:
+    field = str(ri.args["field"])
+    value = getattr(f.prefs, field)
+    if value != ri.args["equals"]:
         return None
     return Hit(value=str(value), inputs=((f"preferences.{field}", value),))
 
 
-def refuses_blood_draw(ctx: Context) -> Hit | None:
-    if ctx.intake.prefs.blood_draw != "refuses":
+def refuses_blood_draw(f: Facts, ri: RuleInput) -> Hit | None:
+    if f.prefs.blood_draw != "refuses":
         return None
-    needs = tuple(t.id for t in ctx.kb.treatments.values() if t.practical.requires_blood_draw)
+    needs = tuple(t.id for t in f.kb.treatments.values() if t.practical.requires_blood_draw)
     return Hit(inputs=(("preferences.blood_draw", "refuses"),), treatments=needs) if needs else None
 
 
-def wants_autologous_only(ctx: Context) -> Hit | None:
-    if ctx.intake.prefs.autologous_only is not True:
+def wants_autologous_only(f: Facts, ri: RuleInput) -> Hit | None:
+    if f.prefs.autologous_only is not True:
         return None
-    foreign = tuple(t.id for t in ctx.kb.treatments.values() if not t.practical.autologous)
+    foreign = tuple(t.id for t in f.kb.treatments.values() if not t.practical.autologous)
     return Hit(inputs=(("preferences.autologous_only", True),), treatments=foreign) if foreign else None
 
 
@@ -199,13 +228,13 @@ _ALLERGY_WORDS = {
 }
 
 
-def allergy_component(ctx: Context) -> Hit | None:
+def allergy_component(f: Facts, ri: RuleInput) -> Hit | None:
     """Treatments whose declared components (`contains` or `may_contain`) include an intake allergy."""
-    which = str(_arg(ctx, "list"))
-    allergies = ctx.intake.allergies
+    which = str(ri.args["list"])
+    allergies = f.allergies
     affected: list[str] = []
     seen: list[str] = []
-    for treatment in ctx.kb.treatments.values():
+    for treatment in f.kb.treatments.values():
         listed = treatment.components.contains if which == "contains" else treatment.components.may_contain
         matches = [a for a in listed if a in allergies]
         if matches:
@@ -217,48 +246,48 @@ def allergy_component(ctx: Context) -> Hit | None:
     return Hit(value=words, inputs=(("history.allergies", sorted(seen)),), treatments=tuple(affected))
 
 
-def allergy_listed(ctx: Context) -> Hit | None:
-    found = sorted(set(_list(ctx, "allergies")) & ctx.intake.allergies)
+def allergy_listed(f: Facts, ri: RuleInput) -> Hit | None:
+    found = sorted(ri.sets["allergies"] & f.allergies)
     return Hit(value=", ".join(found), inputs=(("history.allergies", found),)) if found else None
 
 
-def glogau_with_concern(ctx: Context) -> Hit | None:
-    glogau = ctx.intake.patient.glogau
-    concerns = set(_list(ctx, "concerns")) & set(ctx.intake.concern_ids)
-    if glogau not in _list(ctx, "glogau") or not concerns:
+def glogau_with_concern(f: Facts, ri: RuleInput) -> Hit | None:
+    glogau = f.intake.patient.glogau
+    concerns = ri.sets["concerns"] & f.concerns
+    if glogau not in ri.sets["glogau"] or not concerns:
         return None
     return Hit(value=glogau or "", inputs=(("patient.glogau", glogau), ("concerns", sorted(concerns))))
 
 
-def condition_with_concern(ctx: Context) -> Hit | None:
+def condition_with_concern(f: Facts, ri: RuleInput) -> Hit | None:
     """A condition together with (present: true) or without (present: false) any of the named concerns."""
-    present = sorted(set(_list(ctx, "conditions")) & ctx.intake.conditions)
+    present = sorted(ri.sets["conditions"] & f.conditions)
     if not present:
         return None
-    concerns = sorted(set(_list(ctx, "concerns")) & set(ctx.intake.concern_ids))
-    if bool(concerns) != bool(ctx.rule.args["present"]):
+    concerns = sorted(ri.sets["concerns"] & f.concerns)
+    if bool(concerns) != bool(ri.args["present"]):
         return None
     return Hit(value=", ".join(concerns), inputs=(("history.conditions", present), ("concerns", concerns)))
 
 
-def condition_with_lab(ctx: Context) -> Hit | None:
+def condition_with_lab(f: Facts, ri: RuleInput) -> Hit | None:
     """A condition with its lab unknown (mode: unknown) or at most the parameter (mode: at_most)."""
-    present = sorted(set(_list(ctx, "conditions")) & ctx.intake.conditions)
+    present = sorted(ri.sets["conditions"] & f.conditions)
     if not present:
         return None
-    name, value = _lab(ctx)
-    mode = str(_arg(ctx, "mode"))
+    name, value = _lab(f, ri)
+    mode = str(ri.args["mode"])
     if mode == "unknown" and value is None:
         return Hit(inputs=(("history.conditions", present), (f"history.labs.{name}", None)))
-    if mode == "at_most" and value is not None and value <= ctx.params[0]:
+    if mode == "at_most" and value is not None and value <= ri.params[0]:
         inputs = (("history.conditions", present), (f"history.labs.{name}", value))
-        return Hit(value=format_quantity(value, ctx.units[0]), inputs=inputs)
+        return Hit(value=format_quantity(value, ri.units[0]), inputs=inputs)
     return None
 
 
-def phototype(ctx: Context) -> Hit | None:
-    value = ctx.intake.patient.fitzpatrick
-    if value not in _list(ctx, "types"):
+def phototype(f: Facts, ri: RuleInput) -> Hit | None:
+    value = f.intake.patient.fitzpatrick
+    if value not in ri.sets["types"]:
         return None
     return Hit(value=value or "", inputs=(("patient.fitzpatrick", value),))
 
@@ -272,21 +301,21 @@ _PROCEDURE_WORDS = {
 }
 
 
-def recent_procedure(ctx: Context) -> Hit | None:
+def recent_procedure(f: Facts, ri: RuleInput) -> Hit | None:
     """A procedure inside its deferral window, in (same_zone: true) or away from (false) the concerns' zones.
 
     Each procedure type's window is the rule parameter named `deferral_<type>_days`. A procedure or a
     concern with no zones given could be anywhere, so it counts as the same zone.
     """
-    same_zone = bool(ctx.rule.args["same_zone"])
-    windows = dict(zip(ctx.rule.parameters, ctx.params, strict=True))
+    same_zone = bool(ri.args["same_zone"])
+    windows = dict(zip(ri.parameter_ids, ri.params, strict=True))
     concern_zones: set[str] | None = set()
-    for concern in ctx.intake.concerns:
+    for concern in f.intake.concerns:
         if concern.zones is None or concern_zones is None:
             concern_zones = None
         else:
             concern_zones.update(concern.zones)
-    procedures = ctx.intake.history.recent_procedures if ctx.intake.history else None
+    procedures = f.intake.history.recent_procedures if f.intake.history else None
     for proc in procedures or ():
         window = windows.get(f"deferral_{proc.type}_days")
         if window is None or not proc.days_ago < window:
@@ -301,9 +330,9 @@ def recent_procedure(ctx: Context) -> Hit | None:
     return None
 
 
-def pregnancy_unknown(ctx: Context) -> Hit | None:
-    history = ctx.intake.history
-    if ctx.intake.patient.sex == "male" or (history is not None and history.pregnant is not None):
+def pregnancy_unknown(f: Facts, ri: RuleInput) -> Hit | None:
+    history = f.intake.history
+    if f.intake.patient.sex == "male" or (history is not None and history.pregnant is not None):
         return None
     return Hit(inputs=(("history.pregnant", None),))
 

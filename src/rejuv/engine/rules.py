@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rejuv.domain.errors import KnowledgeError
 from rejuv.domain.intake import Intake
 from rejuv.domain.recommendation import Finding, ParameterRead
-from rejuv.engine.checks import CHECKS, CheckFn, Context, Hit
+from rejuv.engine.checks import CHECKS, CheckFn, Facts, Hit, RuleInput
 from rejuv.engine.units import format_quantity
 from rejuv.knowledge.loader import KnowledgeBase
 from rejuv.knowledge.schema import Rule
@@ -26,6 +26,7 @@ _FIXED_PLACEHOLDERS = {"value", "threshold"}
 class CompiledRule:
     rule: Rule
     fn: CheckFn
+    input: RuleInput
     treatments: tuple[str, ...]
     params: tuple[float, ...]
     units: tuple[str, ...]
@@ -34,11 +35,9 @@ class CompiledRule:
     citations: tuple[str, ...]  # the rule's and its parameters' sources, deduplicated
     unverified: bool  # the rule or a parameter it reads is marked [GK?] in the domain reference
 
-    def evaluate(self, intake: Intake, kb: KnowledgeBase) -> Finding | None:
-        hit = self.fn(Context(intake, kb, self.rule, self.params, self.units))
-        if hit is None:
-            return None
-        return self._finding(hit)
+    def evaluate(self, facts: Facts) -> Finding | None:
+        hit = self.fn(facts, self.input)
+        return None if hit is None else self._finding(hit)
 
     def _finding(self, hit: Hit) -> Finding:
         treatments = self.treatments
@@ -104,7 +103,10 @@ def compile_rules(kb: KnowledgeBase) -> tuple[CompiledRule, ...]:
         treatments = all_treatments if rule.treatments == "all" else tuple(rule.treatments)
         unverified = rule.unverified or any(kb.parameters[p].unverified for p in rule.parameters)
         params = tuple(v.value for v in values)
-        compiled.append(CompiledRule(rule, spec.fn, treatments, params, units, reads, formatted, citations, unverified))
+        ruled = RuleInput.of(rule, params, units)
+        compiled.append(
+            CompiledRule(rule, spec.fn, ruled, treatments, params, units, reads, formatted, citations, unverified)
+        )
     if problems:
         raise KnowledgeError(problems)
     result = tuple(compiled)
@@ -118,9 +120,12 @@ _EFFECT_ORDER = {"refer": 0, "exclude": 1, "caution": 2, "info": 3}
 def screen(intake: Intake, kb: KnowledgeBase) -> tuple[Finding, ...]:
     """Every contraindication, precaution, referral trigger and note the intake raises, weightiest first."""
     findings = []
+    facts = Facts.of(intake, kb)
     for compiled in compile_rules(kb):
-        finding = compiled.evaluate(intake, kb)
-        if finding is not None and finding.treatments:
-            findings.append(finding)
+        hit = compiled.fn(facts, compiled.input)  # the hot loop: most rules do not fire
+        if hit is not None:
+            finding = compiled._finding(hit)
+            if finding.treatments:
+                findings.append(finding)
     findings.sort(key=lambda f: _EFFECT_ORDER[f.effect])
     return tuple(findings)
