@@ -159,8 +159,10 @@ def test_treatments_list_names_both_with_evidence_and_review_dates() -> None:
 def test_treatments_show_gives_the_indications() -> None:
     result = invoke("treatments", "show", "prp")
     assert result.exit_code == 0
-    assert "Loss of volume" in result.stdout
-    assert json.loads(invoke("treatments", "show", "prp", "--json").stdout)["id"] == "prp"
+    assert "Primary indications" in result.stdout
+    entry = json.loads(invoke("treatments", "show", "prp", "--json").stdout)
+    assert entry["id"] == "prp"
+    assert "volume_loss" in entry["indications"]["primary"]
 
 
 def test_treatments_show_an_unknown_id_exits_2() -> None:
