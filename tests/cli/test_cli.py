@@ -130,6 +130,7 @@ def test_compare_json_cites_every_cell_and_resolves_the_citations() -> None:
     result = invoke("compare", "prp", "mesotherapy", "--format", "json")
     document = json.loads(result.stdout)
     assert [t["id"] for t in document["treatments"]] == ["prp", "mesotherapy"]
+    assert "qualified professional" in document["disclaimer"]
     for row in document["rows"]:
         for cell in row["cells"].values():
             assert cell["citations"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rejuv.domain.errors import FieldError, IntakeError
+from rejuv.domain.recommendation import DISCLAIMER
 from rejuv.knowledge.loader import KnowledgeBase
 from rejuv.knowledge.schema import SideEffect, Statement, Treatment
 
@@ -76,6 +77,7 @@ class Comparison:
             "knowledge_version": self.knowledge_version,
             "reviewed_on": self.reviewed_on,
             "next_review": self.next_review,
+            "disclaimer": DISCLAIMER,
         }
         if kb is not None:
             out["citations"] = {
