@@ -21,7 +21,6 @@ from rejuv.cli.main import app  # noqa: E402
 from rejuv.engine.units import format_quantity  # noqa: E402
 from rejuv.knowledge.loader import load_knowledge_base  # noqa: E402
 
-
 # Checks whose treatments come from each treatment's data (its flags and components), not from the rule.
 DATA_DRIVEN = {
     "refuses_blood_draw": "those that need a blood draw",

@@ -16,12 +16,14 @@ import typer
 from rich.console import Console
 
 from rejuv import __version__
+from rejuv.cli.planning import chart_command, plan_app, prp_app
 from rejuv.cli.render import comparison_markdown, comparison_table, print_recommendation, treatment_view
 from rejuv.domain.errors import IntakeError, KnowledgeError
 from rejuv.domain.intake import parse_intake_json
 from rejuv.engine import compile_rules, recommend
 from rejuv.engine.compare import compare as build_comparison
 from rejuv.knowledge.loader import KnowledgeBase, load_knowledge_base
+from rejuv.planning.data import cited_keys, load_planning_data
 
 app = typer.Typer(
     name="rejuv",
@@ -34,6 +36,9 @@ treatments_app = typer.Typer(help="List and show the treatments in the knowledge
 kb_app = typer.Typer(help="Validate the knowledge base.", no_args_is_help=True)
 app.add_typer(treatments_app, name="treatments")
 app.add_typer(kb_app, name="kb")
+app.add_typer(prp_app, name="prp")
+app.add_typer(plan_app, name="plan")
+app.command(name="chart")(chart_command)
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -197,6 +202,17 @@ def kb_check(
 ) -> None:
     """Validate every knowledge file: keys, ids, citations, units, rules. Exit 1 on any problem."""
     kb = load_kb(path)
+    try:
+        planning = load_planning_data(path)
+    except KnowledgeError as exc:
+        err.print("[bold red]The planning data is not valid:[/bold red]")
+        for problem in exc.problems:
+            err.print(f"  {problem}", markup=False)
+        raise typer.Exit(1) from None
+    dangling = sorted(cited_keys(planning) - set(kb.citations))
+    if dangling:
+        err.print(f"[bold red]The planning data cites unknown sources:[/bold red] {', '.join(dangling)}")
+        raise typer.Exit(1)
     out.print(
         f"Knowledge base OK: {len(kb.treatments)} treatments, {len(kb.rules)} rules, "
         f"{len(kb.parameters)} parameters, {len(kb.citations)} citations. Version {kb.version}."
