@@ -39,6 +39,8 @@ import jsonschema
 import pytest
 import yaml
 
+from rejuv.knowledge.loader import load_knowledge_base
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS_DIR = REPO_ROOT / "src" / "rejuv" / "contracts"
 SCENARIOS_DIR = Path(__file__).resolve().parent
@@ -68,70 +70,9 @@ CONCERNS = frozenset(
 
 # The finding rule ids the engine is specified to use. Listed here so that a misspelt id in
 # ``absent_findings`` (which would otherwise always "pass") is refused.
-FINDING_RULES = frozenset(
-    {
-        # refer (step 1)
-        "pregnancy",
-        "breastfeeding",
-        "active_infection_at_site",
-        "active_herpes_at_site",
-        "acute_febrile_illness",
-        "sepsis",
-        "haemodynamic_instability",
-        "active_cancer_treatment",
-        "uncontrolled_diabetes",
-        "anticoagulant_not_pausable",
-        "bleeding_disorder",
-        "liver_disease_with_coagulopathy",
-        "active_acne_or_rosacea_flare",
-        "isotretinoin_current",
-        "recent_procedure_same_zone",
-        "body_dysmorphic_concern",
-        "unrealistic_expectations",
-        "glogau_iv_laxity",
-        "keloid_needling",
-        "under_18",
-        "autoimmune_disease_active",
-        # PRP not now (step 2)
-        "prp_low_platelets",
-        "platelet_dysfunction_disorder",
-        "antiplatelet_not_pausable",
-        "nsaid_not_pausable",
-        "prp_low_haemoglobin",
-        "heavy_smoking",
-        "systemic_corticosteroid_recent",
-        "local_steroid_injection_recent",
-        "blood_draw_refused",
-        "allergy_to_component",
-        # mesotherapy not now (step 3)
-        "autologous_only",
-        "severe_thrombocytopenia",
-        # cautions (step 4)
-        "antiplatelet_bruising",
-        "antiplatelet_pausable",
-        "anticoagulant_pausable",
-        "nsaid_pausable",
-        "nsaid_bruising",
-        "low_platelets_bruising",
-        "anaemia",
-        "smoking_healing",
-        "darker_phototype",
-        "history_of_pih",
-        "vasovagal_episodes",
-        "bloodborne_virus",
-        "keloid_tendency",
-        "isotretinoin_recent",
-        "allergy_possible_component",
-        "allergy_other",
-        "diabetes_hba1c_unknown",
-        # info
-        "diabetes_controlled",
-        "hypothyroidism_treated",
-        "recent_procedure_other_zone",
-        "platelet_count_unknown",
-        "pregnancy_status_unknown",
-    }
-)
+# The rule ids cases may name: every rule of the shipped knowledge base. A misspelt id in `absent_findings`
+# would otherwise always pass.
+FINDING_RULES = frozenset(rule.id for rule in load_knowledge_base().rules)
 DECISION_REASONS = frozenset({"decision_leaning", "decision_primary_only", "decision_preference", "decision_either"})
 FIT_REASONS = frozenset({"fit_no_concern_addressed"})
 REASON_RULES = FINDING_RULES | DECISION_REASONS | FIT_REASONS

@@ -104,3 +104,47 @@ def test_a_missing_field_stays_unknown_rather_than_becoming_no() -> None:
     assert intake.history is None
     assert intake.prefs.blood_draw is None
     assert intake.to_dict() == MINIMAL
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "parsed"),
+    [("patient.age", 30.0, 30), ("history.cigarettes_per_day", 10.0, 10)],
+)
+def test_an_integral_float_is_a_whole_number_as_json_schema_says(path: str, value: float, parsed: int) -> None:
+    document = with_change(path, value)
+    jsonschema.validate(document, INTAKE_SCHEMA)
+    intake = parse_intake(document)
+    node: Any = intake
+    for key in path.split("."):
+        node = getattr(node, key)
+    assert node == parsed and isinstance(node, int)
+
+
+@pytest.mark.parametrize("path", ["patient.sex", "preferences", "history.pregnant", "history.labs.platelets_per_ul"])
+def test_an_explicit_null_is_refused_because_the_contract_has_no_nullable_field(path: str) -> None:
+    document = with_change(path, None)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, INTAKE_SCHEMA)
+    with pytest.raises(IntakeError) as caught:
+        parse_intake(document)
+    assert [e.path for e in caught.value.errors] == [path]
+    assert "must not be null" in caught.value.errors[0].message
+
+
+def test_a_key_given_twice_is_refused_so_a_later_false_cannot_hide_a_true() -> None:
+    text = (
+        '{"schema_version": "1", "patient": {"age": 30}, "concerns": [{"id": "dullness"}],'
+        ' "history": {"pregnant": true, "pregnant": false}}'
+    )
+    with pytest.raises(IntakeError) as caught:
+        parse_intake_json(text)
+    assert "the key 'pregnant' appears twice" in caught.value.errors[0].message
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_numbers_json_does_not_have_are_refused(constant: str) -> None:
+    text = '{"schema_version": "1", "patient": {"age": 30}, "concerns": [{"id": "dullness"}], "history": '
+    text += '{"labs": {"platelets_per_ul": ' + constant + "}}}"
+    with pytest.raises(IntakeError) as caught:
+        parse_intake_json(text)
+    assert "not valid JSON" in caught.value.errors[0].message

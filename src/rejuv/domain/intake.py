@@ -11,10 +11,10 @@ is why every optional field is `None` by default rather than a falsy value.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 
 from rejuv.domain.errors import FieldError, IntakeError
 
@@ -107,8 +107,16 @@ ProcedureType = Literal[
 Fitzpatrick = Literal["I", "II", "III", "IV", "V", "VI"]
 Glogau = Literal["I", "II", "III", "IV"]
 
+
+def _whole_number(value: Any) -> Any:
+    """JSON Schema counts 30.0 as an integer, so accept an integral float; strings and booleans still fail."""
+    if isinstance(value, float) and not isinstance(value, bool) and value.is_integer():
+        return int(value)
+    return value
+
+
 # JSON schema "integer" and "number": no strings, no booleans; a number accepts an integer.
-Count = Annotated[int, Field(strict=True, ge=0)]
+Count = Annotated[int, BeforeValidator(_whole_number), Field(strict=True, ge=0)]
 NonNegative = Annotated[float, Field(strict=True, ge=0)]
 
 
@@ -119,7 +127,7 @@ class _Strict(BaseModel):
 
 
 class Patient(_Strict):
-    age: Annotated[int, Field(strict=True, ge=0, le=120)]
+    age: Annotated[int, BeforeValidator(_whole_number), Field(strict=True, ge=0, le=120)]
     sex: Literal["female", "male", "other"] | None = None
     fitzpatrick: Fitzpatrick | None = None
     glogau: Glogau | None = None
@@ -222,22 +230,70 @@ def parse_intake(document: Mapping[str, Any] | Any) -> Intake:
     """Turn a decoded JSON document into an Intake or raise IntakeError naming every bad field."""
     if not isinstance(document, Mapping):
         raise IntakeError([FieldError("", f"the intake must be a JSON object, not {_json_type(document)}")])
+    nulls = list(_null_fields(document, ""))
     try:
-        return Intake.model_validate(document)
+        intake = Intake.model_validate(document)
     except ValidationError as exc:
-        raise IntakeError(_field_errors(exc)) from None
+        raise IntakeError(nulls + [e for e in _field_errors(exc) if e.path not in {n.path for n in nulls}]) from None
+    if nulls:
+        raise IntakeError(nulls)
+    return intake
+
+
+def _null_fields(node: Any, path: str) -> Iterator[FieldError]:
+    """The contract has no nullable field: `null` is refused rather than read as "not known"."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            here = f"{path}.{key}" if path else str(key)
+            if value is None:
+                yield FieldError(here, "must not be null (leave the field out when it is not known)")
+            else:
+                yield from _null_fields(value, here)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            here = f"{path}.{index}"
+            if item is None:
+                yield FieldError(here, "must not be null")
+            else:
+                yield from _null_fields(item, here)
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            # A repeated key would silently let a later "pregnant": false override an earlier true.
+            raise _DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON number")
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+class _NotJson(ValueError):
+    pass
 
 
 def parse_intake_json(text: str | bytes) -> Intake:
     """Decode JSON text and parse it; a syntax error is reported with its line and column."""
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_refuse_duplicate_keys, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise IntakeError(
             [FieldError("", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")]
         ) from None
     except UnicodeDecodeError:
         raise IntakeError([FieldError("", "not valid JSON: the text is not UTF-8")]) from None
+    except _DuplicateKey as exc:
+        raise IntakeError([FieldError("", f"the key '{exc}' appears twice in one object")]) from None
+    except _NotJson as exc:
+        raise IntakeError([FieldError("", f"not valid JSON: {exc}")]) from None
     return parse_intake(document)
 
 

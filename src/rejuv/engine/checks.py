@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rejuv.domain.intake import Intake, Labs, Medication, Preferences
+from rejuv.domain.intake import Intake, Labs, Medication, Preferences, RecentProcedure
 from rejuv.engine.units import format_quantity
 from rejuv.knowledge.loader import KnowledgeBase
 from rejuv.knowledge.schema import Rule
@@ -166,16 +166,16 @@ def medication_recent(f: Facts, ri: RuleInput) -> Hit | None:
     for med in f.medications:
         if med.class_ not in classes:
             continue
-        label = med.name or med.class_.replace("_", " ")
+        named = f"{med.name}, " if med.name else ""
         if med.is_current:
             if include_current:
-                return Hit(value=f"{label}, current", inputs=(("history.medications", {"class": med.class_}),))
+                return Hit(value=f"{named}taken now", inputs=(("history.medications", {"class": med.class_}),))
             continue
         days = med.days_since_stopped
         if days is None or days < washout:
             when = "stopped, date not known" if days is None else f"stopped {format_quantity(days, 'days')} ago"
             inputs = (("history.medications", {"class": med.class_, "days_since_stopped": days}),)
-            return Hit(value=f"{label}, {when}", inputs=inputs)
+            return Hit(value=f"{named}{when}", inputs=inputs)
     return None
 
 
@@ -193,7 +193,7 @@ def age_below(f: Facts, ri: RuleInput) -> Hit | None:
     age = f.intake.patient.age
     if not age < ri.params[0]:
         return None
-    return Hit(value=f"{age} years old", inputs=(("patient.age", age),))
+    return Hit(value=f"{format_quantity(age, 'years')} old", inputs=(("patient.age", age),))
 
 
 def preference(f: Facts, ri: RuleInput) -> Hit | None:
@@ -231,19 +231,21 @@ _ALLERGY_WORDS = {
 def allergy_component(f: Facts, ri: RuleInput) -> Hit | None:
     """Treatments whose declared components (`contains` or `may_contain`) include an intake allergy."""
     which = str(ri.args["list"])
-    allergies = f.allergies
-    affected: list[str] = []
-    seen: list[str] = []
+    if not f.allergies:
+        return None
+    matched: dict[str, list[str]] = {}
     for treatment in f.kb.treatments.values():
         listed = treatment.components.contains if which == "contains" else treatment.components.may_contain
-        matches = [a for a in listed if a in allergies]
+        matches = [a for a in listed if a in f.allergies]
         if matches:
-            affected.append(treatment.id)
-            seen.extend(a for a in matches if a not in seen)
-    if not affected:
+            matched[treatment.name] = matches
+    if not matched:
         return None
-    words = ", ".join(_ALLERGY_WORDS.get(a, a) for a in seen)
-    return Hit(value=words, inputs=(("history.allergies", sorted(seen)),), treatments=tuple(affected))
+    # Say which allergen belongs to which treatment, so nobody reads "citrate" as a mesotherapy ingredient.
+    words = "; ".join(f"{', '.join(_ALLERGY_WORDS.get(a, a) for a in m)} ({name})" for name, m in matched.items())
+    seen = sorted({a for m in matched.values() for a in m})
+    names = {t.name: t.id for t in f.kb.treatments.values()}
+    return Hit(value=words, inputs=(("history.allergies", seen),), treatments=tuple(names[n] for n in matched))
 
 
 def allergy_listed(f: Facts, ri: RuleInput) -> Hit | None:
@@ -298,6 +300,10 @@ _PROCEDURE_WORDS = {
     "chemical_peel": "a chemical peel",
     "laser": "a laser treatment",
     "microneedling": "microneedling",
+    "mesotherapy": "mesotherapy",
+    "prp": "PRP",
+    "surgery": "surgery",
+    "other": "another procedure",
 }
 
 
@@ -309,19 +315,11 @@ def recent_procedure(f: Facts, ri: RuleInput) -> Hit | None:
     """
     same_zone = bool(ri.args["same_zone"])
     windows = dict(zip(ri.parameter_ids, ri.params, strict=True))
-    concern_zones: set[str] | None = set()
-    for concern in f.intake.concerns:
-        if concern.zones is None or concern_zones is None:
-            concern_zones = None
-        else:
-            concern_zones.update(concern.zones)
-    procedures = f.intake.history.recent_procedures if f.intake.history else None
-    for proc in procedures or ():
+    for proc in _procedures(f):
         window = windows.get(f"deferral_{proc.type}_days")
         if window is None or not proc.days_ago < window:
             continue
-        overlaps = proc.zones is None or concern_zones is None or bool(set(proc.zones) & concern_zones)
-        if overlaps != same_zone:
+        if _overlaps_concerns(f, proc) != same_zone:
             continue
         where = f" in the {', '.join(proc.zones)}" if proc.zones else ""
         value = f"{_PROCEDURE_WORDS[proc.type]}{where} {format_quantity(proc.days_ago, 'days')} ago"
@@ -330,11 +328,40 @@ def recent_procedure(f: Facts, ri: RuleInput) -> Hit | None:
     return None
 
 
-def pregnancy_unknown(f: Facts, ri: RuleInput) -> Hit | None:
+def _procedures(f: Facts) -> tuple[RecentProcedure, ...]:
     history = f.intake.history
-    if f.intake.patient.sex == "male" or (history is not None and history.pregnant is not None):
+    return tuple(history.recent_procedures or ()) if history else ()
+
+
+def _overlaps_concerns(f: Facts, proc: RecentProcedure) -> bool:
+    """Whether a procedure touched an area to be treated. Missing or empty zones could be anywhere: yes."""
+    if not proc.zones or any(not concern.zones for concern in f.intake.concerns):
+        return True
+    treated = {zone for concern in f.intake.concerns for zone in concern.zones or ()}
+    return bool(set(proc.zones) & treated)
+
+
+def procedure_listed(f: Facts, ri: RuleInput) -> Hit | None:
+    """A procedure with no deferral window of its own (surgery, other) in an area to be treated."""
+    for proc in _procedures(f):
+        if proc.type in ri.sets["types"] and _overlaps_concerns(f, proc):
+            where = f" in the {', '.join(proc.zones)}" if proc.zones else ""
+            value = f"{_PROCEDURE_WORDS[proc.type]}{where} {format_quantity(proc.days_ago, 'days')} ago"
+            return Hit(value=value, inputs=(("history.recent_procedures", {"type": proc.type}),))
+    return None
+
+
+def status_unknown(f: Facts, ri: RuleInput) -> Hit | None:
+    """Pregnancy or breastfeeding not answered, for a person who could be either (by sex and age)."""
+    if f.intake.patient.sex == "male" or not ri.params[0] <= f.intake.patient.age <= ri.params[1]:
         return None
-    return Hit(inputs=(("history.pregnant", None),))
+    history = f.intake.history
+    if history is not None and any(getattr(history, name) is True for name in ri.args["fields"]):
+        return None  # already known to apply: its own rule refers, so nothing more to ask
+    missing = [name for name in ri.args["fields"] if history is None or getattr(history, name) is None]
+    if not missing:
+        return None
+    return Hit(value=" or ".join(missing), inputs=tuple((f"history.{name}", None) for name in missing))
 
 
 def _spec(fn: CheckFn, required: str = "", optional: str = "", parameters: int = 0) -> CheckSpec:
@@ -362,5 +389,6 @@ CHECKS: dict[str, CheckSpec] = {
     "condition_with_lab": _spec(condition_with_lab, "conditions lab mode", parameters=1),
     "phototype": _spec(phototype, "types"),
     "recent_procedure": _spec(recent_procedure, "same_zone", parameters=1),
-    "pregnancy_unknown": _spec(pregnancy_unknown),
+    "status_unknown": _spec(status_unknown, "fields", parameters=2),
+    "procedure_listed": _spec(procedure_listed, "types"),
 }

@@ -272,11 +272,23 @@ def _concern_list(kb: KnowledgeBase, ids: Sequence[str]) -> str:
     return ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
+def _lower_first(title: str) -> str:
+    """Titles start a heading; inside a sentence only their first letter drops case (PRP stays PRP)."""
+    return title[:1].lower() + title[1:]
+
+
 def _summary(kb: KnowledgeBase, decision: str, findings: Sequence[Finding], steps: Sequence[TraceStep]) -> str:
     if decision == "refer":
-        blockers = [f.title.lower() for f in findings if f.effect in {"refer", "exclude"}]
-        why = f" ({'; '.join(dict.fromkeys(blockers))})" if blockers else " (neither addresses your concerns)"
-        return f"Neither treatment should be done now{why}. Talk to a qualified professional about what to do next."
+        referrals = [_lower_first(f.title) for f in findings if f.effect == "refer"]
+        if referrals:
+            why = "; ".join(dict.fromkeys(referrals))
+        else:
+            exclusions = [_lower_first(f.title) for f in findings if f.effect == "exclude"]
+            parts = [f"ruled out now: {'; '.join(dict.fromkeys(exclusions))}"] if exclusions else []
+            if any(step.step == "5 fit" and "no remaining" in step.outcome for step in steps):
+                parts.append("what remains does not treat the concerns you listed")
+            why = "; ".join(parts)
+        return f"Neither treatment should be done now ({why}). Talk to a qualified professional about what to do next."
     if decision == "either":
         return "Both treatments suit you now and nothing in your answers separates them. The choice is yours."
     name = kb.treatments[decision].name
@@ -302,7 +314,8 @@ def _questions(
         questions.append("Which product will you inject, what is in it, and does it come in a single-use vial?")
     questions.append("What result can I really expect, and how will we measure it (photos, a rating scale)?")
     questions.append("What are the risks for me, and whom do I call if something worries me after a session?")
+    open_ids = {o.treatment for o in open_options}
     for finding in findings:
-        if finding.effect == "caution":
-            questions.append(f"About “{finding.title.lower()}”: what will you do to keep me safe?")
+        if finding.effect == "caution" and open_ids & set(finding.treatments):
+            questions.append(f"About “{finding.title}”: what will you do to keep me safe?")
     return tuple(questions)

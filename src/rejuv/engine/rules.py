@@ -35,11 +35,8 @@ class CompiledRule:
     citations: tuple[str, ...]  # the rule's and its parameters' sources, deduplicated
     unverified: bool  # the rule or a parameter it reads is marked [GK?] in the domain reference
 
-    def evaluate(self, facts: Facts) -> Finding | None:
-        hit = self.fn(facts, self.input)
-        return None if hit is None else self._finding(hit)
-
-    def _finding(self, hit: Hit) -> Finding:
+    def finding(self, hit: Hit) -> Finding:
+        """The finding for a hit: the rule's sentence filled with what the check saw and the thresholds."""
         treatments = self.treatments
         if hit.treatments is not None:
             treatments = tuple(t for t in treatments if t in hit.treatments)
@@ -124,7 +121,7 @@ def screen(intake: Intake, kb: KnowledgeBase) -> tuple[Finding, ...]:
     for compiled in compile_rules(kb):
         hit = compiled.fn(facts, compiled.input)  # the hot loop: most rules do not fire
         if hit is not None:
-            finding = compiled._finding(hit)
+            finding = compiled.finding(hit)
             if finding.treatments:
                 findings.append(finding)
     findings.sort(key=lambda f: _EFFECT_ORDER[f.effect])

@@ -10,7 +10,8 @@ _TIGHT = {"per_ul", "percent"}  # no space before the unit: "8.5%", "99,999/µL"
 def format_number(value: float) -> str:
     if float(value).is_integer():
         return f"{int(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+    # Three decimals, so that 9.999 g/dL never prints as "10 g/dL, below 10 g/dL".
+    return f"{value:,.3f}".rstrip("0").rstrip(".")
 
 
 def format_quantity(value: float, unit: str) -> str:
