@@ -73,19 +73,23 @@ def main() -> None:
 
     latencies = []
     decisions: dict[str, int] = {}
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for text in documents:
         t0 = time.perf_counter_ns()
         result = recommend(parse_intake_json(text), kb).to_dict()
         latencies.append(time.perf_counter_ns() - t0)
         decisions[result["decision"]] = decisions.get(result["decision"], 0) + 1
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
 
     latencies.sort()
     p50 = latencies[len(latencies) // 2] / 1e6
     p99 = latencies[int(len(latencies) * 0.99) - 1] / 1e6
     print(f"intakes:            {args.count} (seed {args.seed}); decisions {dict(sorted(decisions.items()))}")
-    print(f"throughput:         {args.count / elapsed:,.0f} intakes/s (target >= 5,000)")
+    print(f"throughput:         {args.count / elapsed:,.0f} intakes/s wall clock (target >= 5,000)")
+    print(
+        f"                    {args.count / cpu:,.0f} intakes/s of this process's CPU time (steadier on a busy machine)"
+    )
     print(f"latency p50 / p99:  {p50:.3f} ms / {p99:.3f} ms (target p99 <= 1 ms)")
     print(
         f"knowledge base load: first {loads[0] * 1000:.0f} ms, median {statistics.median(loads) * 1000:.0f} ms "

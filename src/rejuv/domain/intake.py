@@ -230,7 +230,7 @@ def parse_intake(document: Mapping[str, Any] | Any) -> Intake:
     """Turn a decoded JSON document into an Intake or raise IntakeError naming every bad field."""
     if not isinstance(document, Mapping):
         raise IntakeError([FieldError("", f"the intake must be a JSON object, not {_json_type(document)}")])
-    nulls = list(_null_fields(document, ""))
+    nulls = list(_null_fields(document, "")) if _has_null(document) else []
     try:
         intake = Intake.model_validate(document)
     except ValidationError as exc:
@@ -238,6 +238,15 @@ def parse_intake(document: Mapping[str, Any] | Any) -> Intake:
     if nulls:
         raise IntakeError(nulls)
     return intake
+
+
+def _has_null(node: Any) -> bool:
+    """A fast first pass (plain type checks, no ABCs): most documents have no null at all."""
+    if type(node) is dict:
+        return any(value is None or _has_null(value) for value in node.values())
+    if type(node) is list:
+        return any(item is None or _has_null(item) for item in node)
+    return False
 
 
 def _null_fields(node: Any, path: str) -> Iterator[FieldError]:
@@ -259,13 +268,12 @@ def _null_fields(node: Any, path: str) -> Iterator[FieldError]:
 
 
 def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            # A repeated key would silently let a later "pregnant": false override an earlier true.
-            raise _DuplicateKey(key)
-        seen[key] = value
-    return seen
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        # A repeated key would silently let a later "pregnant": false override an earlier true.
+        keys = [key for key, _value in pairs]
+        raise _DuplicateKey(next(key for key in keys if keys.count(key) > 1))
+    return mapping
 
 
 def _refuse_constant(name: str) -> Any:

@@ -43,9 +43,19 @@ class Facts:
     medications: tuple[Medication, ...]
     labs: Labs
     prefs: Preferences
+    present: frozenset[str]  # which optional answers the intake has, so rules that need others are skipped
 
     @classmethod
     def of(cls, intake: Intake, kb: KnowledgeBase) -> Facts:
+        history, patient = intake.history, intake.patient
+        present = {f"labs.{name}" for name, value in intake.labs if value is not None}
+        if history is not None:
+            present.update(
+                name
+                for name in ("conditions", "medications", "allergies", "recent_procedures", "cigarettes_per_day")
+                if getattr(history, name)
+            )
+        present.update(name for name in ("fitzpatrick", "glogau") if getattr(patient, name) is not None)
         return cls(
             intake,
             kb,
@@ -55,6 +65,7 @@ class Facts:
             tuple(intake.medications),
             intake.labs,
             intake.prefs,
+            frozenset(present),
         )
 
 
@@ -84,6 +95,8 @@ class CheckSpec:
     required: frozenset[str]
     optional: frozenset[str] = frozenset()
     parameters: int = 0  # how many parameters it reads at least; more may be named for the sentences
+    # The answers (Facts.present keys) without which the check cannot fire; None: always run it.
+    needs: Callable[[RuleInput], frozenset[str]] | None = None
 
 
 def history_flag(f: Facts, ri: RuleInput) -> Hit | None:
@@ -364,31 +377,49 @@ def status_unknown(f: Facts, ri: RuleInput) -> Hit | None:
     return Hit(value=" or ".join(missing), inputs=tuple((f"history.{name}", None) for name in missing))
 
 
-def _spec(fn: CheckFn, required: str = "", optional: str = "", parameters: int = 0) -> CheckSpec:
-    return CheckSpec(fn, frozenset(required.split()), frozenset(optional.split()), parameters)
+def _spec(
+    fn: CheckFn,
+    required: str = "",
+    optional: str = "",
+    parameters: int = 0,
+    needs: Callable[[RuleInput], frozenset[str]] | None = None,
+) -> CheckSpec:
+    return CheckSpec(fn, frozenset(required.split()), frozenset(optional.split()), parameters, needs)
+
+
+def _needs(*keys: str) -> Callable[[RuleInput], frozenset[str]]:
+    return lambda _ri: frozenset(keys)
+
+
+def _needs_lab(ri: RuleInput) -> frozenset[str]:
+    return frozenset({f"labs.{ri.args['lab']}"})
+
+
+def _needs_condition(ri: RuleInput) -> frozenset[str]:
+    return frozenset({"conditions", "medications"} if "current_medications" in ri.args else {"conditions"})
 
 
 CHECKS: dict[str, CheckSpec] = {
     "history_flag": _spec(history_flag, "field"),
-    "condition": _spec(condition, "conditions", "current_medications"),
-    "lab_below": _spec(lab_below, "lab", parameters=1),
-    "lab_above": _spec(lab_above, "lab", parameters=1),
-    "lab_between": _spec(lab_between, "lab", parameters=2),
+    "condition": _spec(condition, "conditions", "current_medications", needs=_needs_condition),
+    "lab_below": _spec(lab_below, "lab", parameters=1, needs=_needs_lab),
+    "lab_above": _spec(lab_above, "lab", parameters=1, needs=_needs_lab),
+    "lab_between": _spec(lab_between, "lab", parameters=2, needs=_needs_lab),
     "lab_unknown": _spec(lab_unknown, "lab"),
-    "medication": _spec(medication, "classes pausable"),
-    "medication_recent": _spec(medication_recent, "classes", "include_current", parameters=1),
-    "count_at_least": _spec(count_at_least, "field", "at_least"),
+    "medication": _spec(medication, "classes pausable", needs=_needs("medications")),
+    "medication_recent": _spec(medication_recent, "classes", "include_current", 1, _needs("medications")),
+    "count_at_least": _spec(count_at_least, "field", "at_least", needs=lambda ri: frozenset({str(ri.args["field"])})),
     "age_below": _spec(age_below, parameters=1),
     "preference": _spec(preference, "field equals"),
     "refuses_blood_draw": _spec(refuses_blood_draw),
     "wants_autologous_only": _spec(wants_autologous_only),
-    "allergy_component": _spec(allergy_component, "list"),
-    "allergy_listed": _spec(allergy_listed, "allergies"),
-    "glogau_with_concern": _spec(glogau_with_concern, "glogau concerns"),
-    "condition_with_concern": _spec(condition_with_concern, "conditions concerns present"),
-    "condition_with_lab": _spec(condition_with_lab, "conditions lab mode", parameters=1),
-    "phototype": _spec(phototype, "types"),
-    "recent_procedure": _spec(recent_procedure, "same_zone", parameters=1),
+    "allergy_component": _spec(allergy_component, "list", needs=_needs("allergies")),
+    "allergy_listed": _spec(allergy_listed, "allergies", needs=_needs("allergies")),
+    "glogau_with_concern": _spec(glogau_with_concern, "glogau concerns", needs=_needs("glogau")),
+    "condition_with_concern": _spec(condition_with_concern, "conditions concerns present", needs=_needs("conditions")),
+    "condition_with_lab": _spec(condition_with_lab, "conditions lab mode", parameters=1, needs=_needs("conditions")),
+    "phototype": _spec(phototype, "types", needs=_needs("fitzpatrick")),
+    "recent_procedure": _spec(recent_procedure, "same_zone", parameters=1, needs=_needs("recent_procedures")),
     "status_unknown": _spec(status_unknown, "fields", parameters=2),
-    "procedure_listed": _spec(procedure_listed, "types"),
+    "procedure_listed": _spec(procedure_listed, "types", needs=_needs("recent_procedures")),
 }

@@ -17,6 +17,7 @@ number of treatments, although the recommendation contract's `decision` names on
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from rejuv.domain.intake import Intake
 from rejuv.domain.recommendation import (
@@ -36,62 +37,81 @@ _BUDGET_RANK = {"low": 0, "medium": 1, "high": 2}
 _POLICY_CITATION = ("rejuv_clinical_defaults",)
 
 
+@dataclass(frozen=True)
+class _Fit:
+    """A treatment's indications as sets, computed once per knowledge base (they are read for every intake)."""
+
+    primary: frozenset[str]
+    indicated: frozenset[str]
+    citations: tuple[str, ...]
+
+
+@dataclass
+class _Case:
+    """Everything the policy steps read and write for one intake, so each step takes one argument."""
+
+    intake: Intake
+    kb: KnowledgeBase
+    treatments: list[Treatment]
+    findings: tuple[Finding, ...]
+    concerns: tuple[str, ...]
+    addresses: dict[str, tuple[str, ...]]
+    primary: dict[str, tuple[str, ...]]
+    blocking: dict[str, list[Finding]]
+    steps: list[TraceStep] = field(default_factory=list)
+    reasons: dict[str, list[Reason]] = field(default_factory=dict)
+
+
+def _fits(kb: KnowledgeBase) -> dict[str, _Fit]:
+    cached = kb.cache.get("fits")
+    if cached is None:
+        cached = {
+            t.id: _Fit(
+                frozenset(t.indications.primary),
+                frozenset(t.indications.primary) | frozenset(t.indications.secondary),
+                tuple(t.indications.citations),
+            )
+            for t in kb.treatments.values()
+        }
+        kb.cache["fits"] = cached
+    return cached
+
+
 def recommend(intake: Intake, kb: KnowledgeBase) -> Recommendation:
     """Screen the intake, apply the decision policy, and explain every step."""
     findings = screen(intake, kb)
     treatments = list(kb.treatments.values())
     concerns = tuple(dict.fromkeys(intake.concern_ids))
-    addresses = {t.id: _addresses(t, concerns) for t in treatments}
-    primary = {t.id: tuple(c for c in concerns if c in t.indications.primary) for t in treatments}
-    blocking = {
-        t.id: [f for f in findings if f.effect in {"refer", "exclude"} and t.id in f.treatments] for t in treatments
-    }
-    steps: list[TraceStep] = []
-    decision_reasons: dict[str, list[Reason]] = {t.id: [] for t in treatments}
-
-    decision = _decide(intake, kb, treatments, findings, addresses, primary, blocking, steps, decision_reasons)
-    options = tuple(
-        _assess(
-            kb,
-            t,
-            decision,
-            concerns,
-            addresses[t.id],
-            primary[t.id],
-            blocking[t.id],
-            findings,
-            decision_reasons,
-        )
-        for t in treatments
+    fits = _fits(kb)
+    blockers = [f for f in findings if f.effect in {"refer", "exclude"}]
+    case = _Case(
+        intake=intake,
+        kb=kb,
+        treatments=treatments,
+        findings=findings,
+        concerns=concerns,
+        addresses={t.id: tuple(c for c in concerns if c in fits[t.id].indicated) for t in treatments},
+        primary={t.id: tuple(c for c in concerns if c in fits[t.id].primary) for t in treatments},
+        blocking={t.id: [f for f in blockers if t.id in f.treatments] for t in treatments},
+        reasons={t.id: [] for t in treatments},
     )
+    decision = _decide(case)
+    options = tuple(_assess(case, t, decision) for t in treatments)
     return Recommendation(
         decision=decision,  # type: ignore[arg-type]
-        summary=_summary(kb, decision, findings, steps),
+        summary=_summary(kb, decision, findings, case.steps),
         options=options,
         findings=findings,
-        steps=tuple(steps),
+        steps=tuple(case.steps),
         rules_evaluated=len(compile_rules(kb)),
         knowledge_version=kb.version,
         questions=_questions(kb, decision, options, findings),
     )
 
 
-def _addresses(treatment: Treatment, concerns: Sequence[str]) -> tuple[str, ...]:
-    indicated = set(treatment.indications.primary) | set(treatment.indications.secondary)
-    return tuple(c for c in concerns if c in indicated)
-
-
-def _decide(
-    intake: Intake,
-    kb: KnowledgeBase,
-    treatments: list[Treatment],
-    findings: Sequence[Finding],
-    addresses: dict[str, tuple[str, ...]],
-    primary: dict[str, tuple[str, ...]],
-    blocking: dict[str, list[Finding]],
-    steps: list[TraceStep],
-    reasons: dict[str, list[Reason]],
-) -> str:
+def _decide(case: _Case) -> str:
+    intake, kb, treatments, findings = case.intake, case.kb, case.treatments, case.findings
+    addresses, primary, blocking, steps, reasons = case.addresses, case.primary, case.blocking, case.steps, case.reasons
     referrals = [f.rule for f in findings if f.effect == "refer"]
     if referrals:
         steps.append(TraceStep("1 referral triggers", "refer: neither treatment now", tuple(referrals)))
@@ -223,19 +243,12 @@ def _typical_downtime(treatment: Treatment) -> float:
     return float(value or 0)
 
 
-def _assess(
-    kb: KnowledgeBase,
-    treatment: Treatment,
-    decision: str,
-    concerns: Sequence[str],
-    addresses: tuple[str, ...],
-    primary: tuple[str, ...],
-    blocking: list[Finding],
-    findings: Sequence[Finding],
-    decision_reasons: dict[str, list[Reason]],
-) -> OptionAssessment:
+def _assess(case: _Case, treatment: Treatment, decision: str) -> OptionAssessment:
+    kb, findings = case.kb, case.findings
+    addresses, primary, blocking = case.addresses[treatment.id], case.primary[treatment.id], case.blocking[treatment.id]
+    decision_reasons = case.reasons
     reasons: list[Reason] = [Reason(f.rule, f.text, f.citations) for f in blocking]
-    cites = tuple(treatment.indications.citations)
+    cites = _fits(kb)[treatment.id].citations
     secondary = tuple(c for c in addresses if c not in primary)
     if primary:
         text = f"{treatment.name} is a main treatment for {_concern_list(kb, primary)}."

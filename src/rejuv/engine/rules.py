@@ -34,6 +34,7 @@ class CompiledRule:
     formatted: dict[str, str]  # parameter id -> "14 days", for sentence templates
     citations: tuple[str, ...]  # the rule's and its parameters' sources, deduplicated
     unverified: bool  # the rule or a parameter it reads is marked [GK?] in the domain reference
+    needs: frozenset[str] | None  # answers without which the check cannot fire (None: always run)
 
     def finding(self, hit: Hit) -> Finding:
         """The finding for a hit: the rule's sentence filled with what the check saw and the thresholds."""
@@ -102,7 +103,19 @@ def compile_rules(kb: KnowledgeBase) -> tuple[CompiledRule, ...]:
         params = tuple(v.value for v in values)
         ruled = RuleInput.of(rule, params, units)
         compiled.append(
-            CompiledRule(rule, spec.fn, ruled, treatments, params, units, reads, formatted, citations, unverified)
+            CompiledRule(
+                rule,
+                spec.fn,
+                ruled,
+                treatments,
+                params,
+                units,
+                reads,
+                formatted,
+                citations,
+                unverified,
+                spec.needs(ruled) if spec.needs else None,
+            )
         )
     if problems:
         raise KnowledgeError(problems)
@@ -118,7 +131,10 @@ def screen(intake: Intake, kb: KnowledgeBase) -> tuple[Finding, ...]:
     """Every contraindication, precaution, referral trigger and note the intake raises, weightiest first."""
     findings = []
     facts = Facts.of(intake, kb)
+    present = facts.present
     for compiled in compile_rules(kb):
+        if compiled.needs is not None and not compiled.needs & present:
+            continue  # the answer this rule reads was not given, so it cannot fire
         hit = compiled.fn(facts, compiled.input)  # the hot loop: most rules do not fire
         if hit is not None:
             finding = compiled.finding(hit)
