@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 import rejuv.knowledge
 from rejuv.domain.errors import KnowledgeError
 from rejuv.knowledge.schema import Citation, Statement
+from rejuv.knowledge.yaml_strict import DuplicateKeyError, load_yaml
 from rejuv.planning.schema import (
     AftercareFile,
     CocktailFile,
@@ -48,29 +49,13 @@ class PlanningData:
     citations: Mapping[str, Citation]  # the ones defined in citations/planning.yaml only
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses a mapping with the same key twice."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def _read(path: Path) -> Any:
     try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: no arbitrary objects
+        return load_yaml(path.read_text(encoding="utf-8"))  # the knowledge base's loader: duplicate keys refused
     except OSError as error:
         raise KnowledgeError([f"{path}: cannot be read ({error.strerror})"]) from error
+    except DuplicateKeyError as error:
+        raise KnowledgeError([f"{path}: {error}"]) from error
     except yaml.YAMLError as error:
         raise KnowledgeError([f"{path}: not valid YAML: {error}"]) from error
 
