@@ -48,28 +48,13 @@ SCENARIOS_DIR = Path(__file__).resolve().parent
 TREATMENTS = frozenset({"mesotherapy", "prp"})
 DECISIONS = frozenset({"mesotherapy", "prp", "either", "refer"})
 STATUSES = frozenset({"recommended", "suitable", "caution", "not_now", "excluded"})
+# The concern ids of the intake contract itself, so the scenarios cannot drift from it.
 CONCERNS = frozenset(
-    {
-        "fine_lines",
-        "wrinkles",
-        "deep_wrinkles",
-        "volume_loss",
-        "laxity",
-        "dehydration",
-        "dullness",
-        "pigmentation",
-        "dark_circles",
-        "acne_scars",
-        "texture",
-        "enlarged_pores",
-        "thin_crepey_skin",
-        "collagen_stimulation",
-        "prevention",
-    }
+    json.loads((CONTRACTS_DIR / "intake.schema.json").read_text(encoding="utf-8"))["properties"]["concerns"]["items"][
+        "properties"
+    ]["id"]["enum"]
 )
 
-# The finding rule ids the engine is specified to use. Listed here so that a misspelt id in
-# ``absent_findings`` (which would otherwise always "pass") is refused.
 # The rule ids cases may name: every rule of the shipped knowledge base. A misspelt id in `absent_findings`
 # would otherwise always pass.
 FINDING_RULES = frozenset(rule.id for rule in load_knowledge_base().rules)
