@@ -1,0 +1,152 @@
+"""Benchmark 1: POST /api/recommend against the bare GET /api/health of the same server, both under the same
+load: 50 keep-alive connections from a second process on loopback. Prints throughput, p50/p99 and the ratio.
+
+Usage: .venv/bin/python bench/web_recommend.py [--seconds 10] [--connections 50]
+Targets: throughput ratio >= 0.7; p99 <= 50 ms at 50 connections.
+
+The load generator is a minimal asyncio HTTP/1.1 client (raw sockets, keep-alive) so that it is not the
+bottleneck the way a general-purpose client would be; it runs in its own process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from web_server import running_server
+
+INTAKE = {
+    "schema_version": "1",
+    "patient": {"age": 30, "sex": "female", "fitzpatrick": "II", "glogau": "I"},
+    "concerns": [{"id": "dehydration"}, {"id": "fine_lines", "severity": "mild", "zones": ["forehead"]}],
+    "preferences": {"max_downtime_days": 2, "blood_draw": "ok", "leaning": "none"},
+    "history": {"pregnant": False, "breastfeeding": False, "conditions": [], "medications": [], "allergies": []},
+}
+
+
+CONCERNS = ["dehydration", "fine_lines", "dullness", "texture", "volume_loss", "acne_scars", "laxity", "wrinkles"]
+
+
+def post(intake: dict[str, object]) -> bytes:
+    body = json.dumps(intake).encode()
+    head = (
+        f"POST /api/recommend HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def request_payloads(kind: str) -> list[bytes]:
+    """`bare`: the health check; `recommend`: one intake again and again (after the first, answered from the
+    server's memo cache); `varied`: 10,000 distinct intakes, more than the cache holds, so the engine runs."""
+    if kind == "bare":
+        return [b"GET /api/health HTTP/1.1\r\nHost: bench\r\n\r\n"]
+    if kind == "recommend":
+        return [post(INTAKE)]
+    payloads = []
+    for age in range(18, 98):
+        for mask in range(1, 126):
+            concerns = [{"id": c} for bit, c in enumerate(CONCERNS) if mask & (1 << bit)]
+            payloads.append(post({**INTAKE, "patient": {**INTAKE["patient"], "age": age}, "concerns": concerns}))
+    return payloads
+
+
+async def connection(
+    port: int, payloads: list[bytes], offset: int, stop_at: float, latencies: list[float], errors: list[int]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    sent = offset
+    try:
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            writer.write(payloads[sent % len(payloads)])
+            sent += 997  # a prime stride: connections walk the pool in different orders
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if status != 200:
+                errors.append(status)
+    finally:
+        writer.close()
+
+
+async def load(port: int, kind: str, seconds: float, connections: int) -> dict[str, float]:
+    payloads = request_payloads(kind)
+    latencies: list[float] = []
+    errors: list[int] = []
+    # A short warm-up, not counted.
+    warm = time.perf_counter() + 1.0
+    await asyncio.gather(*(connection(port, payloads, i * 7, warm, [], []) for i in range(connections)))
+    started = time.perf_counter()
+    stop_at = started + seconds
+    await asyncio.gather(*(connection(port, payloads, i * 131, stop_at, latencies, errors) for i in range(connections)))
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {
+        "requests": len(ordered),
+        "errors": len(errors),
+        "rps": len(ordered) / elapsed,
+        "p50_ms": 1000 * statistics.median(ordered),
+        "p99_ms": 1000 * ordered[int(0.99 * (len(ordered) - 1))],
+    }
+
+
+def run_load(port: int, kind: str, seconds: float, connections: int, queue: multiprocessing.Queue) -> None:
+    queue.put(asyncio.run(load(port, kind, seconds, connections)))
+
+
+def measure(port: int, kind: str, seconds: float, connections: int) -> dict[str, float]:
+    """Run the load in a second process, as the benchmark requires."""
+    queue: multiprocessing.Queue = multiprocessing.Queue()
+    process = multiprocessing.Process(target=run_load, args=(port, kind, seconds, connections, queue))
+    process.start()
+    result: dict[str, float] = queue.get()
+    process.join()
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=50)
+    args = parser.parse_args()
+    with running_server() as port:
+        bare = measure(port, "bare", args.seconds, args.connections)
+        recommend = measure(port, "recommend", args.seconds, args.connections)
+        varied = measure(port, "varied", args.seconds, args.connections)
+    rows = (
+        ("GET /api/health (bare)", bare),
+        ("POST /api/recommend (same)", recommend),
+        ("POST /api/recommend (varied)", varied),
+    )
+    for name, row in rows:
+        print(
+            f"{name:30} {row['rps']:7.0f} req/s  p50 {row['p50_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms  "
+            f"requests {row['requests']:.0f}  non-200 {row['errors']:.0f}"
+        )
+    ok = True
+    for name, row in rows[1:]:
+        ratio = row["rps"] / bare["rps"]
+        passed = ratio >= 0.7 and row["p99_ms"] <= 50 and not row["errors"]
+        ok &= passed
+        print(
+            f"{name}: ratio {ratio:.2f} (>= 0.70), p99 {row['p99_ms']:.1f} ms (<= 50 ms) at "
+            f"{args.connections} connections: {'PASS' if passed else 'FAIL'}"
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The web shell's commands: `rejuv serve` builds the app and hands it to uvicorn; `rejuv user create` adds
+an account (the first admin, typically). Both read the same settings (REJUV_DATA_DIR, REJUV_DATABASE_URL).
+
+The lead registers them in cli/main.py: `app.command("serve")(serve_command)` and
+`app.add_typer(user_app, name="user")`.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from rejuv.services.accounts import create_user
+from rejuv.services.errors import Conflict, Invalid
+from rejuv.settings import load_settings
+from rejuv.storage.database import make_engine, make_session_factory, migrate
+from rejuv.storage.uow import SqlUnitOfWork
+
+user_app = typer.Typer(help="Manage clinician and admin accounts.", no_args_is_help=True)
+
+
+@user_app.callback()
+def _users() -> None:
+    """Manage clinician and admin accounts (a callback keeps `create` a subcommand while it is the only one)."""
+
+
+def serve_command(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+) -> None:
+    """Serve the decision aid, clinician workspace and API (migrates the database first)."""
+    import uvicorn
+
+    from rejuv.web.app import create_app
+
+    settings = load_settings()
+    app = create_app(settings)
+    typer.echo(f"rejuv: serving on http://{host}:{port} (database: {_describe(settings.resolved_database_url)})")
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+
+
+@user_app.command("create")
+def create_user_command(
+    username: str = typer.Argument(..., help="Login name: lower-case letters, digits, dots, dashes, underscores."),
+    role: str = typer.Option("clinician", "--role", help="clinician or admin."),
+    password: str = typer.Option(
+        ...,
+        "--password",
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        envvar="REJUV_NEW_PASSWORD",
+        help="At least 12 characters; prompted for when not given.",
+    ),
+) -> None:
+    """Create an account with an argon2-hashed password."""
+    settings = load_settings()
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        migrate(engine)
+        user = create_user(SqlUnitOfWork(make_session_factory(engine)), username, password, role)
+    except (Invalid, Conflict) as exc:
+        for error in exc.errors:
+            typer.echo(f"error: {error.path}: {error.message}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"created {user.role} {user.username!r}")
+
+
+def _describe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True) if url else "?"

@@ -1,0 +1,78 @@
+"""Clinician and admin accounts: creation with argon2 hashes, and authentication that leaks no timing hint.
+
+A wrong username costs the same argon2 verification as a wrong password, so an attacker cannot tell which
+usernames exist from response times.
+"""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from rejuv.domain.errors import FieldError
+from rejuv.services.clock import Clock, utc_now
+from rejuv.services.errors import Conflict, Invalid
+from rejuv.services.ports import UnitOfWork
+from rejuv.services.records import ROLES, Role, User
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+MIN_PASSWORD_CHARS = 12
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("a password nobody has, used to even out timing")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_user(
+    uow: UnitOfWork, username: str, password: str, role: str, actor: str = "system", clock: Clock = utc_now
+) -> User:
+    """Add an account; refuses weak passwords, odd usernames, unknown roles and duplicates."""
+    errors: list[FieldError] = []
+    username = username.strip().lower()
+    if not USERNAME.match(username):
+        errors.append(FieldError("username", "use 2-64 lower-case letters, digits, dots, dashes or underscores"))
+    if len(password) < MIN_PASSWORD_CHARS:
+        errors.append(FieldError("password", f"must be at least {MIN_PASSWORD_CHARS} characters"))
+    if role not in ROLES:
+        errors.append(FieldError("role", f"must be one of {', '.join(ROLES)}"))
+    if errors:
+        raise Invalid(errors)
+    checked_role: Role = "admin" if role == "admin" else "clinician"
+    with uow:
+        if uow.users.get_by_username(username) is not None:
+            raise Conflict([FieldError("username", "is already taken")])
+        user = uow.users.add(username, hash_password(password), checked_role, clock())
+        uow.audit.add(actor, "create", "user", str(user.id), f"role={checked_role}", clock())
+        uow.commit()
+    return user
+
+
+def authenticate(uow: UnitOfWork, username: str, password: str) -> User | None:
+    """The user if the password matches, else None. Upgrades the stored hash when argon2 parameters change."""
+    with uow:
+        user = uow.users.get_by_username(username.strip().lower())
+        stored = user.password_hash if user else _DUMMY_HASH
+        try:
+            _hasher.verify(stored, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return None
+        if user is None:
+            return None
+        if _hasher.check_needs_rehash(stored):
+            uow.users.set_password_hash(user.id, hash_password(password))
+            uow.commit()
+        return user
+
+
+def list_users(uow: UnitOfWork) -> list[User]:
+    with uow:
+        return uow.users.all()
+
+
+def get_user(uow: UnitOfWork, user_id: int) -> User | None:
+    with uow:
+        return uow.users.get(user_id)

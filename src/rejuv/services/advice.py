@@ -1,0 +1,147 @@
+"""The decision aid's read side: recommendations, treatments, comparisons and review dates from the core.
+
+`Advisor` is the one object the web shell holds for the knowledge base; it turns core objects into the
+contract dictionaries so that routes never touch the engine directly and tests can swap the knowledge base.
+
+Recommendations are memoised by the canonical JSON of the intake. The engine is pure (same intake and same
+knowledge base, same answer), and the decision aid asks for one person's result several times (result page,
+knowledge check, printable summary, PDF), so a small LRU cache saves real work without changing any answer.
+The cache lives in the Advisor, which holds one knowledge base, so a new knowledge_version starts empty.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rejuv.domain.intake import parse_intake
+from rejuv.engine import recommend
+from rejuv.engine.compare import compare
+from rejuv.knowledge.loader import KnowledgeBase, load_knowledge_base
+from rejuv.knowledge.schema import Treatment
+from rejuv.services.errors import NotFound
+
+CACHE_SIZE = 2048
+
+
+class _Lru:
+    """A thread-safe LRU map from canonical intake JSON to the encoded recommendation."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: str, value: bytes) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class Advisor:
+    kb: KnowledgeBase
+    _cache: _Lru = field(default_factory=lambda: _Lru(CACHE_SIZE), compare=False, repr=False)
+    _comparisons: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Advisor:
+        return cls(load_knowledge_base(path))
+
+    @property
+    def version(self) -> str:
+        return str(self.kb.version)
+
+    def recommend(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        """Contract in, contract out; raises IntakeError naming every bad field. A fresh dict every call."""
+        result: dict[str, Any] = json.loads(self.recommend_json(document))
+        return result
+
+    def recommend_json(self, document: Mapping[str, Any] | Any) -> bytes:
+        """The recommendation as UTF-8 JSON bytes, from the cache when this intake was seen before."""
+        try:
+            key = json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):
+            key = None  # not plain JSON: let the parser explain what is wrong, and cache nothing
+        if key is not None and (cached := self._cache.get(key)) is not None:
+            return cached
+        result = recommend(parse_intake(document), self.kb).to_dict()
+        encoded = json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode()
+        if key is not None:
+            self._cache.put(key, encoded)
+        return encoded
+
+    def treatment_ids(self) -> list[str]:
+        return list(self.kb.treatments)
+
+    def treatment(self, treatment_id: str) -> Treatment:
+        found: Treatment | None = self.kb.treatments.get(treatment_id)
+        if found is None:
+            raise NotFound(f"the treatment {treatment_id!r}")
+        return found
+
+    def treatment_summaries(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": t.id,
+                "name": t.name,
+                "summary": t.summary.text,
+                "evidence_certainty": t.evidence.certainty,
+                "reviewed_on": t.reviewed_on.isoformat(),
+                "next_review": t.next_review.isoformat(),
+            }
+            for t in self.kb.treatments.values()
+        ]
+
+    def treatment_document(self, treatment_id: str) -> dict[str, Any]:
+        document: dict[str, Any] = self.treatment(treatment_id).model_dump(mode="json")
+        return document
+
+    def compare(self, ids: list[str] | None = None) -> dict[str, Any]:
+        """The comparison as a dict. Treat it as read-only: the full comparison is built once per Advisor."""
+        if ids is not None:
+            unknown = [i for i in ids if i not in self.kb.treatments]
+            if unknown:
+                raise NotFound(f"the treatment {unknown[0]!r}")
+            built: dict[str, Any] = compare(self.kb, ids).to_dict(self.kb)
+            return built
+        if "all" not in self._comparisons:
+            self._comparisons["all"] = compare(self.kb, None).to_dict(self.kb)
+        return self._comparisons["all"]
+
+    def citation(self, key: str) -> dict[str, Any] | None:
+        found = self.kb.citations.get(key)
+        return None if found is None else dict(found.model_dump(mode="json"))
+
+    def knowledge(self) -> dict[str, Any]:
+        treatments = list(self.kb.treatments.values())
+        return {
+            "knowledge_version": self.version,
+            "reviewed_on": min(t.reviewed_on for t in treatments).isoformat() if treatments else None,
+            "next_review": min(t.next_review for t in treatments).isoformat() if treatments else None,
+            "treatments": [
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "authors": t.authors,
+                    "reviewed_on": t.reviewed_on.isoformat(),
+                    "next_review": t.next_review.isoformat(),
+                }
+                for t in treatments
+            ],
+            "citations": len(self.kb.citations),
+        }

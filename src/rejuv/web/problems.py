@@ -1,0 +1,86 @@
+"""RFC 9457 problem details. Every API error is `application/problem+json`, naming each bad field's path.
+
+Field paths use the same dotted form as the core's FieldError (`patient.age`, `concerns.0.id`), with the
+location first for query and path parameters (`query.ids`), so a client can put the message beside the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi.responses import JSONResponse
+
+from rejuv.domain.errors import FieldError
+
+PROBLEM_TYPE_BASE = "https://rejuv.example/problems/"
+
+
+class ProblemResponse(JSONResponse):
+    media_type = "application/problem+json"
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    kind: str | None = None,
+    errors: Iterable[FieldError] = (),
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> ProblemResponse:
+    title = HTTPStatus(status).phrase
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + (kind or title.lower().replace(" ", "-").replace("'", "")),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    listed = [{"path": e.path, "message": e.message} for e in errors]
+    if listed:
+        body["errors"] = listed
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def field_errors_from_fastapi(errors: Sequence[Any]) -> list[FieldError]:
+    """FastAPI's request-validation errors as dotted field paths (`query.ids`, `body.full_name`)."""
+    found: list[FieldError] = []
+    for err in errors:
+        loc = [str(part) for part in err.get("loc", ())]
+        found.append(FieldError(".".join(loc), str(err.get("msg", "is invalid")).lower()))
+    return found
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["path", "message"],
+                "properties": {"path": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the listed error statuses, all problem+json."""
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,171 @@
+"""The questionnaire, the result with its knowledge check and SURE test, and the summary (HTML and PDF).
+
+Answers travel in a hidden form field from step to step and are never written anywhere: closing the tab
+forgets them. Every POST carries the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from rejuv.domain.errors import FieldError, IntakeError
+from rejuv.web.deps import AppState, SessionDep, StateDep
+from rejuv.web.pages import ResultPage, StepPage
+from rejuv.web.pdf import render_pdf
+from rejuv.web.questionnaire import Answers, decode_state, encode_state, merge, to_intake, validate
+from rejuv.web.result import build_result
+from rejuv.web.security import CSRF_FIELD, check_csrf
+from rejuv.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+StepRedo = tuple[int, Answers, dict[str, str], int]  # step index, answers, errors, status
+
+
+@router.get("/questions", response_class=HTMLResponse)
+async def first_step(request: Request, state: StateDep) -> HTMLResponse:
+    return _step(request, state, 0, {}, {})
+
+
+@router.post("/questions/{slug}", response_class=HTMLResponse)
+async def answer_step(slug: str, request: Request, state: StateDep, session: SessionDep) -> HTMLResponse:
+    form = await _form(request, session)
+    index = next((i for i, s in enumerate(state.steps) if s.slug == slug), None)
+    if index is None:
+        return render(
+            request,
+            "error.html",
+            {"title": "Not Found", "status": 404, "detail": "There is no such question page.", "errors": []},
+            404,
+        )
+    step = state.steps[index]
+    answers = merge(decode_state(_first(form, "state")), form, step)
+    if _first(form, "go") == "back":
+        return _step(request, state, max(0, index - 1), answers, {})
+    errors = validate(step, answers)
+    if errors:
+        return _step(request, state, index, answers, errors, 422)
+    if index + 1 < len(state.steps):
+        return _step(request, state, index + 1, answers, {})
+    return _result(request, state, answers, {})
+
+
+@router.post("/result", response_class=HTMLResponse)
+async def result_with_checks(request: Request, state: StateDep, session: SessionDep) -> HTMLResponse:
+    form = await _form(request, session)
+    return _result(request, state, decode_state(_first(form, "state")), form)
+
+
+@router.post("/summary", response_class=HTMLResponse)
+async def printable_summary(request: Request, state: StateDep, session: SessionDep) -> HTMLResponse:
+    form = await _form(request, session)
+    return _result(request, state, decode_state(_first(form, "state")), form, template="summary.html")
+
+
+@router.post("/summary.pdf")
+async def summary_pdf(request: Request, state: StateDep, session: SessionDep) -> Response:
+    form = await _form(request, session)
+    page = _result_page(state, decode_state(_first(form, "state")), form)
+    if isinstance(page, tuple):
+        return _step(request, state, *page)
+    html = state.templates.get_template("summary.html").render(
+        {"request": request, "page": page, "title": page.title, "for_pdf": True, "csrf_token": lambda: ""}
+    )
+    # Rendering takes seconds of CPU: run it off the event loop, and at most PDF_SLOTS at once, so a burst
+    # of PDF requests cannot starve everyone else.
+    slots: asyncio.Semaphore = request.app.state.pdf_slots
+    if slots.locked():
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "Busy",
+                "status": 503,
+                "errors": [],
+                "detail": "Several summaries are being made right now. Please try again in a few seconds.",
+            },
+            503,
+        )
+    async with slots:
+        pdf = await run_in_threadpool(render_pdf, html, str(request.base_url))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="rejuv-summary-{page.generated_on}.pdf"'},
+    )
+
+
+async def _form(request: Request, session: SessionDep) -> dict[str, list[str]]:
+    data = await request.form(max_files=0, max_fields=400)
+    form: dict[str, list[str]] = {}
+    for key, value in data.multi_items():
+        if isinstance(value, str):
+            form.setdefault(key, []).append(value)
+    check_csrf(session, _first(form, CSRF_FIELD))
+    return form
+
+
+def _first(form: dict[str, list[str]], key: str) -> str | None:
+    values = form.get(key)
+    return values[0] if values else None
+
+
+def _step(
+    request: Request, state: AppState, index: int, answers: Answers, errors: dict[str, str], status: int = 200
+) -> HTMLResponse:
+    step = state.steps[index]
+    page = StepPage(step.title, step, index + 1, len(state.steps), answers, encode_state(answers), errors)
+    return render(
+        request, "step.html", {"page": page, "title": f"{page.title} (step {page.number} of {page.total})"}, status
+    )
+
+
+def _result_page(state: AppState, answers: Answers, form: dict[str, list[str]]) -> ResultPage | StepRedo:
+    """The result page, or (step index, answers, errors, status) when the answers need fixing first."""
+    for index, step in enumerate(state.steps):
+        errors = validate(step, answers)
+        if errors:
+            return (index, answers, errors, 422)
+    intake = to_intake(answers)
+    try:
+        recommendation = state.advisor.recommend(intake)
+    except IntakeError as exc:
+        return _locate(state, answers, exc.errors)
+    checks_form = {k: v for k, v in form.items() if k.startswith(("check.", "sure."))}
+    return build_result(state.advisor, state.steps, answers, intake, recommendation, checks_form)
+
+
+def _result(
+    request: Request, state: AppState, answers: Answers, form: dict[str, list[str]], template: str = "result.html"
+) -> HTMLResponse:
+    page = _result_page(state, answers, form)
+    if isinstance(page, tuple):
+        return _step(request, state, *page)
+    return render(request, template, {"page": page, "title": "Your result"})
+
+
+def _locate(state: AppState, answers: Answers, errors: list[FieldError]) -> StepRedo:
+    """Put each contract error beside the form field it came from, on the first step that has one."""
+    by_field = {_form_field(e.path): f"Please check this answer: it {e.message}." for e in errors}
+    for index, step in enumerate(state.steps):
+        names = {q.name for q in step.questions}
+        found = {k: v for k, v in by_field.items() if k in names}
+        if found:
+            return index, answers, found, 422
+    return 0, answers, {"": "; ".join(str(e) for e in errors)}, 422
+
+
+def _form_field(path: str) -> str:
+    parts = path.split(".")
+    if parts[0] == "preferences" and len(parts) > 1:
+        return f"pref.{parts[1]}"
+    if parts[0] == "concerns":
+        return "concerns"
+    if parts[:2] == ["history", "labs"] and len(parts) > 2:
+        return f"labs.{parts[2]}"
+    if parts[:2] == ["history", "recent_procedures"]:
+        return "recent.other"
+    return ".".join(parts[:2])

@@ -1,0 +1,146 @@
+"""Sessions, CSRF tokens and login rate limiting for the clinician workspace and every form.
+
+The session is a signed, HTTP-only, SameSite=Lax cookie holding a random CSRF token and, once logged in, the
+user id; it never holds anything a person typed. Each form carries the token in a hidden field (the JSON API in
+an `X-CSRF-Token` header) and a state-changing request whose token does not match the cookie's is refused.
+Logging in issues a fresh token, so a token planted before login is useless afterwards (session fixation).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from fastapi import Request, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from rejuv.settings import Settings
+
+COOKIE_NAME = "rejuv_session"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+class NotAuthenticated(Exception):
+    """No valid session: pages redirect to the login form, the API answers 401."""
+
+
+class WrongRole(Exception):
+    """Logged in, but this role may not do this: 403."""
+
+
+class CsrfRefused(Exception):
+    """The form or request carried no CSRF token, or not the session's: 403."""
+
+
+class TooManyAttempts(Exception):
+    def __init__(self, retry_after_seconds: int) -> None:
+        self.retry_after_seconds = retry_after_seconds
+        super().__init__(f"too many failed logins; try again in {retry_after_seconds} s")
+
+
+@dataclass
+class WebSession:
+    csrf: str
+    user_id: int | None = None
+    changed: bool = False
+
+
+class SessionCodec:
+    def __init__(self, settings: Settings) -> None:
+        self._serializer = URLSafeTimedSerializer(settings.secret_key, salt="rejuv.session.v1")
+        self._max_age = settings.session_max_age_seconds
+        self._secure = settings.cookie_secure
+
+    def read(self, request: Request) -> WebSession:
+        """The request's session (cached on the request); a missing or forged cookie gives a new session."""
+        cached = getattr(request.state, "web_session", None)
+        if isinstance(cached, WebSession):
+            return cached
+        session = self._decode(request.cookies.get(COOKIE_NAME))
+        request.state.web_session = session
+        return session
+
+    def _decode(self, raw: str | None) -> WebSession:
+        if raw:
+            try:
+                data = self._serializer.loads(raw, max_age=self._max_age)
+                csrf, uid = data.get("csrf"), data.get("uid")
+                if isinstance(csrf, str) and (uid is None or isinstance(uid, int)):
+                    return WebSession(csrf=csrf, user_id=uid)
+            except (BadSignature, AttributeError, TypeError, ValueError):
+                pass
+        return WebSession(csrf=secrets.token_urlsafe(32), changed=True)
+
+    def save(self, request: Request, response: Response) -> None:
+        """Set the cookie if the session is new or changed; cheap no-op otherwise."""
+        session = getattr(request.state, "web_session", None)
+        if isinstance(session, WebSession) and session.changed:
+            response.set_cookie(
+                COOKIE_NAME,
+                self._serializer.dumps({"csrf": session.csrf, "uid": session.user_id}),
+                max_age=self._max_age,
+                httponly=True,
+                secure=self._secure,
+                samesite="lax",
+                path="/",
+            )
+
+    @staticmethod
+    def log_in(session: WebSession, user_id: int) -> None:
+        session.user_id = user_id
+        session.csrf = secrets.token_urlsafe(32)
+        session.changed = True
+
+    @staticmethod
+    def log_out(session: WebSession) -> None:
+        session.user_id = None
+        session.csrf = secrets.token_urlsafe(32)
+        session.changed = True
+
+
+def check_csrf(session: WebSession, submitted: str | None) -> None:
+    """Refuse unless the submitted token equals the one in a session cookie the browser already had."""
+    if not submitted or not hmac.compare_digest(session.csrf.encode(), submitted.encode()):
+        raise CsrfRefused()
+
+
+class LoginRateLimiter:
+    """Failed logins per client address and per username within a sliding window (in-process memory).
+
+    Counting both stops one address guessing many passwords and many addresses guessing one account's.
+    Several server processes each keep their own count; the limit then applies per process.
+    """
+
+    def __init__(self, attempts: int, window_seconds: int) -> None:
+        self.attempts = attempts
+        self.window = window_seconds
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def check(self, client: str, username: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        for key in (f"ip:{client}", f"user:{username.strip().lower()}"):
+            failures = self._prune(key, now)
+            if len(failures) >= self.attempts:
+                raise TooManyAttempts(max(1, int(failures[0] + self.window - now) + 1))
+
+    def fail(self, client: str, username: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        for key in (f"ip:{client}", f"user:{username.strip().lower()}"):
+            self._prune(key, now).append(now)
+
+    def succeed(self, username: str) -> None:
+        self._failures.pop(f"user:{username.strip().lower()}", None)
+
+    def reset(self) -> None:
+        """Forget every failure (an admin action, and how tests start from a clean slate)."""
+        self._failures.clear()
+
+    def _prune(self, key: str, now: float) -> deque[float]:
+        failures = self._failures[key]
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        return failures

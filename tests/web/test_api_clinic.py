@@ -1,0 +1,205 @@
+"""The authenticated API on both databases: who may do what, CSRF on writes, and the audit trail."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from tests_web_support import HYDRATION, PASSWORD, add_user, log_in_api
+
+PATIENT_ROUTES = [
+    ("GET", "/api/patients", None),
+    ("POST", "/api/patients", {"reference": "R1", "full_name": "Ann Example"}),
+    ("GET", "/api/patients/1", None),
+    ("POST", "/api/consultations", {"patient_id": 1, "intake": HYDRATION, "decision": "accept"}),
+    ("GET", "/api/consultations/1", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), PATIENT_ROUTES)
+def test_anonymous_requests_to_patient_data_get_401(
+    db_client: TestClient, method: str, path: str, body: object
+) -> None:
+    response = db_client.request(method, path, json=body)
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(("method", "path", "body"), PATIENT_ROUTES)
+def test_an_admin_may_not_touch_patient_data(db_client: TestClient, method: str, path: str, body: object) -> None:
+    token = log_in_api(db_client, "root", "admin")
+    response = db_client.request(method, path, json=body, headers={"X-CSRF-Token": token})
+    assert response.status_code == 403
+
+
+def test_the_audit_log_is_for_admins_only(db_client: TestClient) -> None:
+    assert db_client.get("/api/audit").status_code == 401
+    log_in_api(db_client, "dr", "clinician")
+    assert db_client.get("/api/audit").status_code == 403
+
+
+def test_writes_without_the_csrf_token_are_refused(db_client: TestClient) -> None:
+    log_in_api(db_client, "dr")
+    response = db_client.post("/api/patients", json={"reference": "R1", "full_name": "Ann"})
+    assert response.status_code == 403
+    wrong = db_client.post(
+        "/api/patients", json={"reference": "R1", "full_name": "Ann"}, headers={"X-CSRF-Token": "forged"}
+    )
+    assert wrong.status_code == 403
+    assert db_client.get("/api/patients").json() == []
+
+
+def test_a_clinician_creates_searches_and_reads_patients(db_client: TestClient) -> None:
+    token = log_in_api(db_client, "dr")
+    headers = {"X-CSRF-Token": token}
+    created = db_client.post(
+        "/api/patients", json={"reference": "R1", "full_name": "Ann  Example", "birth_year": 1980}, headers=headers
+    )
+    assert created.status_code == 201
+    assert created.json()["full_name"] == "Ann Example"
+    db_client.post("/api/patients", json={"reference": "R2", "full_name": "Bob Other"}, headers=headers)
+    assert [p["reference"] for p in db_client.get("/api/patients", params={"q": "ann"}).json()] == ["R1"]
+    assert len(db_client.get("/api/patients").json()) == 2
+    one = db_client.get(f"/api/patients/{created.json()['id']}").json()
+    assert one["reference"] == "R1" and one["consultations"] == []
+
+
+def test_a_duplicate_reference_is_a_409_naming_the_field(db_client: TestClient) -> None:
+    headers = {"X-CSRF-Token": log_in_api(db_client, "dr")}
+    db_client.post("/api/patients", json={"reference": "R1", "full_name": "Ann"}, headers=headers)
+    response = db_client.post("/api/patients", json={"reference": "R1", "full_name": "Other"}, headers=headers)
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["path"] == "reference"
+
+
+def test_a_bad_patient_body_names_each_field(db_client: TestClient) -> None:
+    headers = {"X-CSRF-Token": log_in_api(db_client, "dr")}
+    response = db_client.post("/api/patients", json={"full_name": "", "age": 3}, headers=headers)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    paths = {e["path"] for e in response.json()["errors"]}
+    assert {"body.reference", "body.full_name", "body.age"} <= paths
+
+
+def test_a_missing_patient_is_a_404(db_client: TestClient) -> None:
+    log_in_api(db_client, "dr")
+    assert db_client.get("/api/patients/999").status_code == 404
+    assert db_client.get("/api/consultations/999").status_code == 404
+
+
+def test_a_consultation_is_saved_with_the_engines_recommendation_and_version(db_client: TestClient) -> None:
+    headers = {"X-CSRF-Token": log_in_api(db_client, "dr")}
+    patient = db_client.post("/api/patients", json={"reference": "R1", "full_name": "Ann"}, headers=headers).json()
+    saved = db_client.post(
+        "/api/consultations",
+        json={"patient_id": patient["id"], "intake": HYDRATION, "decision": "accept", "notes": "first visit"},
+        headers=headers,
+    )
+    assert saved.status_code == 201, saved.text
+    body = saved.json()
+    assert body["recommended_decision"] == body["final_decision"] == "mesotherapy"
+    assert body["knowledge_version"] == db_client.get("/api/knowledge").json()["knowledge_version"]
+    assert body["created_at"].endswith("+00:00")
+    assert db_client.get(f"/api/consultations/{body['id']}").json()["notes"] == "first visit"
+
+
+def test_an_override_needs_a_reason_and_a_different_decision(db_client: TestClient) -> None:
+    headers = {"X-CSRF-Token": log_in_api(db_client, "dr")}
+    patient = db_client.post("/api/patients", json={"reference": "R1", "full_name": "Ann"}, headers=headers).json()
+    base = {"patient_id": patient["id"], "intake": HYDRATION, "decision": "override"}
+    no_reason = db_client.post("/api/consultations", json={**base, "final_decision": "prp"}, headers=headers)
+    assert no_reason.status_code == 422
+    assert [e["path"] for e in no_reason.json()["errors"]] == ["override_reason"]
+    same = db_client.post(
+        "/api/consultations", json={**base, "final_decision": "mesotherapy", "override_reason": "x"}, headers=headers
+    )
+    assert [e["path"] for e in same.json()["errors"]] == ["final_decision"]
+    ok = db_client.post(
+        "/api/consultations",
+        json={**base, "final_decision": "prp", "override_reason": "prefers own blood"},
+        headers=headers,
+    )
+    assert ok.status_code == 201
+    history = db_client.get(f"/api/patients/{patient['id']}").json()["consultations"]
+    assert [(c["clinician_decision"], c["final_decision"], c["override_reason"]) for c in history] == [
+        ("override", "prp", "prefers own blood")
+    ]
+
+
+def test_a_consultation_with_an_invalid_intake_names_the_intake_field(db_client: TestClient) -> None:
+    headers = {"X-CSRF-Token": log_in_api(db_client, "dr")}
+    patient = db_client.post("/api/patients", json={"reference": "R1", "full_name": "Ann"}, headers=headers).json()
+    bad = {**HYDRATION, "patient": {"age": 300}}
+    response = db_client.post(
+        "/api/consultations", json={"patient_id": patient["id"], "intake": bad, "decision": "accept"}, headers=headers
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "intake.patient.age"
+
+
+def test_a_consultation_intake_with_infinity_is_refused_naming_the_field(db_client: TestClient) -> None:
+    headers = {"X-CSRF-Token": log_in_api(db_client, "dr"), "content-type": "application/json"}
+    patient = db_client.post("/api/patients", json={"reference": "R1", "full_name": "Ann"}, headers=headers).json()
+    intake = (
+        '{"schema_version": "1", "patient": {"age": 30}, "concerns": [{"id": "dullness"}], '
+        '"preferences": {"max_downtime_days": Infinity}}'
+    )
+    body = f'{{"patient_id": {patient["id"]}, "decision": "accept", "intake": {intake}}}'
+    response = db_client.post("/api/consultations", content=body, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "intake.preferences.max_downtime_days"
+
+
+def test_a_consultation_for_an_unknown_patient_is_a_404(db_client: TestClient) -> None:
+    headers = {"X-CSRF-Token": log_in_api(db_client, "dr")}
+    response = db_client.post(
+        "/api/consultations", json={"patient_id": 42, "intake": HYDRATION, "decision": "accept"}, headers=headers
+    )
+    assert response.status_code == 404
+
+
+def test_every_read_and_write_of_patient_data_is_in_the_audit_log(db_client: TestClient) -> None:
+    headers = {"X-CSRF-Token": log_in_api(db_client, "dr")}
+    patient = db_client.post("/api/patients", json={"reference": "R1", "full_name": "Ann"}, headers=headers).json()
+    db_client.get("/api/patients", params={"q": "ann"})
+    db_client.get(f"/api/patients/{patient['id']}")
+    saved = db_client.post(
+        "/api/consultations",
+        json={"patient_id": patient["id"], "intake": HYDRATION, "decision": "accept"},
+        headers=headers,
+    ).json()
+    db_client.get(f"/api/consultations/{saved['id']}")
+    db_client.cookies.clear()
+    log_in_api(db_client, "root", "admin")
+    entries = db_client.get("/api/audit").json()
+    trail = [(e["actor"], e["action"], e["entity"], e["entity_id"]) for e in reversed(entries)]
+    pid, cid = str(patient["id"]), str(saved["id"])
+    assert [t for t in trail if t[0] == "dr"] == [
+        ("dr", "create", "patient", pid),
+        ("dr", "read", "patient_list", None),
+        ("dr", "read", "patient", pid),
+        ("dr", "create", "consultation", cid),
+        ("dr", "read", "consultation", cid),
+    ]
+    assert all(e["at"] for e in entries)
+
+
+def test_a_wrong_password_is_a_401_and_repeated_failures_are_rate_limited(db_client: TestClient) -> None:
+    add_user(db_client, "dr", "clinician")
+    for _ in range(5):
+        assert db_client.post("/api/session", json={"username": "dr", "password": "wrong"}).status_code == 401
+    limited = db_client.post("/api/session", json={"username": "dr", "password": PASSWORD})
+    assert limited.status_code == 429
+    assert int(limited.headers["retry-after"]) > 0
+
+
+def test_logging_out_ends_the_session(db_client: TestClient) -> None:
+    token = log_in_api(db_client, "dr")
+    assert db_client.request("DELETE", "/api/session", headers={"X-CSRF-Token": token}).status_code == 204
+    assert db_client.get("/api/patients").status_code == 401
+
+
+def test_a_forged_session_cookie_is_ignored(db_client: TestClient) -> None:
+    log_in_api(db_client, "dr")
+    db_client.cookies.clear()
+    db_client.cookies.set("rejuv_session", "eyJ1aWQiOjF9.forged.sig")
+    assert db_client.get("/api/patients").status_code == 401
