@@ -112,6 +112,15 @@ def test_nan_and_infinity_are_not_json_numbers(client: TestClient, constant: str
     assert_problem(client.post("/api/recommend", content=body, headers={"content-type": "application/json"}), 400)
 
 
+def test_a_key_given_twice_is_refused_so_a_later_false_cannot_hide_a_true(client: TestClient) -> None:
+    body = b'{"schema_version": "1", "patient": {"age": 30}, "concerns": [{"id": "dullness"}], '
+    body += b'"history": {"pregnant": true, "pregnant": false}}'
+    problem = assert_problem(
+        client.post("/api/recommend", content=body, headers={"content-type": "application/json"}), 400
+    )
+    assert "the key 'pregnant' appears twice" in str(problem["detail"])
+
+
 def test_a_body_that_is_not_json_is_refused_with_415(client: TestClient) -> None:
     assert_problem(client.post("/api/recommend", content=b"age=3", headers={"content-type": "text/plain"}), 415)
 

@@ -288,10 +288,10 @@ class _NotJson(ValueError):
     pass
 
 
-def parse_intake_json(text: str | bytes) -> Intake:
-    """Decode JSON text and parse it; a syntax error is reported with its line and column."""
+def decode_json(text: str | bytes) -> Any:
+    """Decode JSON strictly: a key given twice in one object, NaN and Infinity are refused (IntakeError)."""
     try:
-        document = json.loads(text, object_pairs_hook=_refuse_duplicate_keys, parse_constant=_refuse_constant)
+        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise IntakeError(
             [FieldError("", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")]
@@ -302,7 +302,11 @@ def parse_intake_json(text: str | bytes) -> Intake:
         raise IntakeError([FieldError("", f"the key '{exc}' appears twice in one object")]) from None
     except _NotJson as exc:
         raise IntakeError([FieldError("", f"not valid JSON: {exc}")]) from None
-    return parse_intake(document)
+
+
+def parse_intake_json(text: str | bytes) -> Intake:
+    """Decode JSON text and parse it; a syntax error is reported with its line and column."""
+    return parse_intake(decode_json(text))
 
 
 def _json_type(value: Any) -> str:

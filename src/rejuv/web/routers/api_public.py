@@ -5,13 +5,13 @@ No login and no storage: an intake posted here is used for the answer and then f
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from rejuv.domain.errors import FieldError, IntakeError
+from rejuv.domain.intake import decode_json
 from rejuv.services.errors import Invalid
 from rejuv.web.contracts import contract_schema
 from rejuv.web.deps import StateDep
@@ -45,10 +45,9 @@ async def recommend(request: Request, state: StateDep) -> Response:
         return problem(415, "Send the intake as application/json.", errors=[FieldError("body", "must be JSON")])
     body = await request.body()
     try:
-        document = json.loads(body, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-        return problem(400, f"The body is not valid JSON{where}.", errors=[FieldError("", "is not valid JSON")])
+        document = decode_json(body)  # strict: a repeated key could hide "pregnant": true behind a false
+    except IntakeError as exc:
+        return problem(400, f"The body is not valid JSON: {exc.errors[0].message}.", errors=exc.errors)
     try:
         encoded = state.advisor.recommend_json(document)
     except IntakeError as exc:
@@ -99,8 +98,3 @@ async def compare(
 @router.get("/knowledge", summary="The knowledge_version and when the content was and will be reviewed")
 async def knowledge(state: StateDep) -> dict[str, Any]:
     return state.advisor.knowledge()
-
-
-def _refuse_constant(name: str) -> object:
-    """NaN and Infinity are not JSON (RFC 8259) even though Python's parser accepts them."""
-    raise ValueError(f"{name} is not a JSON number")
