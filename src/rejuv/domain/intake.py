@@ -240,12 +240,18 @@ def parse_intake(document: Mapping[str, Any] | Any) -> Intake:
     return intake
 
 
-def _has_null(node: Any) -> bool:
-    """A fast first pass (plain type checks, no ABCs): most documents have no null at all."""
-    if type(node) is dict:
-        return any(value is None or _has_null(value) for value in node.values())
-    if type(node) is list:
-        return any(item is None or _has_null(item) for item in node)
+def _has_null(document: Any) -> bool:
+    """A fast first pass (plain type checks, a loop rather than recursion): most documents have no null."""
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        values = node.values() if kind is dict else node if kind is list else ()
+        for value in values:
+            if value is None:
+                return True
+            if type(value) is dict or type(value) is list:
+                stack.append(value)
     return False
 
 

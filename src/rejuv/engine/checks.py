@@ -48,25 +48,35 @@ class Facts:
     @classmethod
     def of(cls, intake: Intake, kb: KnowledgeBase) -> Facts:
         history, patient = intake.history, intake.patient
-        present = {f"labs.{name}" for name, value in intake.labs if value is not None}
+        labs = (history.labs if history is not None else None) or _NO_LABS
+        present = {f"labs.{name}" for name in _LAB_NAMES if getattr(labs, name) is not None}
+        conditions: frozenset[str] = frozenset()
+        allergies: frozenset[str] = frozenset()
+        medications: tuple[Medication, ...] = ()
         if history is not None:
-            present.update(
-                name
-                for name in ("conditions", "medications", "allergies", "recent_procedures", "cigarettes_per_day")
-                if getattr(history, name)
-            )
-        present.update(name for name in ("fitzpatrick", "glogau") if getattr(patient, name) is not None)
-        return cls(
-            intake,
-            kb,
-            intake.conditions,
-            intake.allergies,
-            frozenset(intake.concern_ids),
-            tuple(intake.medications),
-            intake.labs,
-            intake.prefs,
-            frozenset(present),
-        )
+            if history.conditions:
+                conditions = frozenset(history.conditions)
+                present.add("conditions")
+            if history.allergies:
+                allergies = frozenset(history.allergies)
+                present.add("allergies")
+            if history.medications:
+                medications = tuple(history.medications)
+                present.add("medications")
+            if history.recent_procedures:
+                present.add("recent_procedures")
+            if history.cigarettes_per_day:
+                present.add("cigarettes_per_day")
+        if patient.fitzpatrick is not None:
+            present.add("fitzpatrick")
+        if patient.glogau is not None:
+            present.add("glogau")
+        concerns = frozenset(c.id for c in intake.concerns)
+        return cls(intake, kb, conditions, allergies, concerns, medications, labs, intake.prefs, frozenset(present))
+
+
+_NO_LABS = Labs()
+_LAB_NAMES = tuple(Labs.model_fields)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ class CompiledRule:
     params: tuple[float, ...]
     units: tuple[str, ...]
     reads: tuple[ParameterRead, ...]
-    formatted: dict[str, str]  # parameter id -> "14 days", for sentence templates
+    formatted: dict[str, str]  # parameter id -> "14 days", and "threshold" (the first), for sentence templates
     citations: tuple[str, ...]  # the rule's and its parameters' sources, deduplicated
     unverified: bool  # the rule or a parameter it reads is marked [GK?] in the domain reference
     needs: frozenset[str] | None  # answers without which the check cannot fire (None: always run)
@@ -41,9 +41,10 @@ class CompiledRule:
         treatments = self.treatments
         if hit.treatments is not None:
             treatments = tuple(t for t in treatments if t in hit.treatments)
-        values = dict(self.formatted)
+        values = dict(self.formatted)  # holds every parameter and a default {threshold}
         values["value"] = hit.value
-        values["threshold"] = hit.threshold or (format_quantity(self.params[0], self.units[0]) if self.params else "")
+        if hit.threshold:
+            values["threshold"] = hit.threshold
         rule = self.rule
         return Finding(
             rule=rule.id,
@@ -93,6 +94,7 @@ def compile_rules(kb: KnowledgeBase) -> tuple[CompiledRule, ...]:
             for _lit, name, _spec, _conv in string.Formatter().parse(template):
                 if name is not None and name not in _FIXED_PLACEHOLDERS and name not in formatted:
                     problems.append(f"{where}.{field_name}: placeholder '{{{name}}}' is not a parameter of the rule")
+        formatted["threshold"] = formatted[rule.parameters[0]] if rule.parameters else ""
         reads = tuple(
             ParameterRead(p, v.value, u, v.since.isoformat(), tuple(v.citations))
             for p, v, u in zip(rule.parameters, values, units, strict=True)
@@ -124,6 +126,16 @@ def compile_rules(kb: KnowledgeBase) -> tuple[CompiledRule, ...]:
     return result
 
 
+def _applicable(kb: KnowledgeBase, present: frozenset[str]) -> tuple[CompiledRule, ...]:
+    """The rules that can fire given which answers an intake has; cached per combination of answers."""
+    by_answers: dict[frozenset[str], tuple[CompiledRule, ...]] = kb.cache.setdefault("applicable", {})
+    rules = by_answers.get(present)
+    if rules is None:
+        rules = tuple(c for c in compile_rules(kb) if c.needs is None or c.needs & present)
+        by_answers[present] = rules
+    return rules
+
+
 _EFFECT_ORDER = {"refer": 0, "exclude": 1, "caution": 2, "info": 3}
 
 
@@ -131,10 +143,7 @@ def screen(intake: Intake, kb: KnowledgeBase) -> tuple[Finding, ...]:
     """Every contraindication, precaution, referral trigger and note the intake raises, weightiest first."""
     findings = []
     facts = Facts.of(intake, kb)
-    present = facts.present
-    for compiled in compile_rules(kb):
-        if compiled.needs is not None and not compiled.needs & present:
-            continue  # the answer this rule reads was not given, so it cannot fire
+    for compiled in _applicable(kb, facts.present):
         hit = compiled.fn(facts, compiled.input)  # the hot loop: most rules do not fire
         if hit is not None:
             finding = compiled.finding(hit)
