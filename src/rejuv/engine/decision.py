@@ -35,6 +35,7 @@ from rejuv.knowledge.schema import Treatment
 
 _BUDGET_RANK = {"low": 0, "medium": 1, "high": 2}
 _POLICY_CITATION = ("rejuv_clinical_defaults",)
+_FIT_CACHE_LIMIT = 4096
 
 
 @dataclass(frozen=True)
@@ -248,20 +249,7 @@ def _assess(case: _Case, treatment: Treatment, decision: str) -> OptionAssessmen
     addresses, primary, blocking = case.addresses[treatment.id], case.primary[treatment.id], case.blocking[treatment.id]
     decision_reasons = case.reasons
     reasons: list[Reason] = [Reason(f.rule, f.text, f.citations) for f in blocking]
-    cites = _fits(kb)[treatment.id].citations
-    secondary = tuple(c for c in addresses if c not in primary)
-    if primary:
-        text = f"{treatment.name} is a main treatment for {_concern_list(kb, primary)}."
-        reasons.append(Reason("fit_primary", text, cites))
-    if secondary:
-        text = f"{treatment.name} may also help {_concern_list(kb, secondary)}."
-        reasons.append(Reason("fit_secondary", text, cites))
-    for note in treatment.indications.notes:
-        if note.name in addresses:
-            reasons.append(Reason(f"indication_note_{note.name}", note.text, tuple(note.citations)))
-    if not addresses:
-        text = f"{treatment.name} does not address any of the concerns you listed."
-        reasons.append(Reason("fit_no_concern_addressed", text, cites))
+    reasons.extend(_fit_reasons(kb, treatment, addresses, primary))
     reasons.extend(decision_reasons[treatment.id])
     cautions = [f for f in findings if f.effect == "caution" and treatment.id in f.treatments]
     reasons.extend(Reason(f.rule, f.text, f.citations) for f in cautions)
@@ -276,6 +264,36 @@ def _assess(case: _Case, treatment: Treatment, decision: str) -> OptionAssessmen
     else:
         status = "caution" if cautions else "suitable"
     return OptionAssessment(treatment.id, treatment.name, status, addresses, primary, tuple(reasons))
+
+
+def _fit_reasons(
+    kb: KnowledgeBase, treatment: Treatment, addresses: tuple[str, ...], primary: tuple[str, ...]
+) -> tuple[Reason, ...]:
+    """Why a treatment fits the concerns (or not). Depends only on the concerns, so it is cached per base."""
+    cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[Reason, ...]] = kb.cache.setdefault("fit", {})
+    key = (treatment.id, addresses, primary)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    reasons: list[Reason] = []
+    cites = _fits(kb)[treatment.id].citations
+    secondary = tuple(c for c in addresses if c not in primary)
+    if primary:
+        text = f"{treatment.name} is a main treatment for {_concern_list(kb, primary)}."
+        reasons.append(Reason("fit_primary", text, cites))
+    if secondary:
+        text = f"{treatment.name} may also help {_concern_list(kb, secondary)}."
+        reasons.append(Reason("fit_secondary", text, cites))
+    for note in treatment.indications.notes:
+        if note.name in addresses:
+            reasons.append(Reason(f"indication_note_{note.name}", note.text, tuple(note.citations)))
+    if not addresses:
+        text = f"{treatment.name} does not address any of the concerns you listed."
+        reasons.append(Reason("fit_no_concern_addressed", text, cites))
+    if len(cache) >= _FIT_CACHE_LIMIT:
+        cache.clear()  # concerns come in any order and number: keep the cache bounded on a long-running server
+    cache[key] = result = tuple(reasons)
+    return result
 
 
 def _concern_list(kb: KnowledgeBase, ids: Sequence[str]) -> str:
