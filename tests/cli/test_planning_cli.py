@@ -7,17 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from icalendar import Calendar
 from typer.testing import CliRunner
 
-from rejuv.cli.planning import chart_command, plan_app, prp_app
+from rejuv.cli.main import app
 
-# Mounted the way the lead registers them in rejuv.cli.main.
-app = typer.Typer()
-app.add_typer(prp_app, name="prp")
-app.add_typer(plan_app, name="plan")
-app.command(name="chart")(chart_command)
 runner = CliRunner()
 
 
