@@ -148,3 +148,17 @@ def test_numbers_json_does_not_have_are_refused(constant: str) -> None:
     with pytest.raises(IntakeError) as caught:
         parse_intake_json(text)
     assert "not valid JSON" in caught.value.errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 20_000 + "]" * 20_000, "nested too deeply"),
+        ('{"a": ' + "9" * 5000 + "}", "too large a number"),
+        ('{"a": 1e400}', "too large a number"),
+    ],
+)
+def test_hostile_json_is_refused_as_bad_input_not_a_crash(text: str, message: str) -> None:
+    with pytest.raises(IntakeError) as caught:
+        parse_intake_json(text)
+    assert message in caught.value.errors[0].message

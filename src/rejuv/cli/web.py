@@ -35,7 +35,8 @@ def serve_command(
     settings = load_settings()
     app = create_app(settings)
     typer.echo(f"rejuv: serving on http://{host}:{port} (database: {_describe(settings.resolved_database_url)})")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    # No access log: clinic search URLs carry patient names (?q=...), and logs must not hold patient data.
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, access_log=False)
 
 
 @user_app.command("create")

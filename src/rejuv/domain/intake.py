@@ -282,6 +282,20 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return mapping
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _NotJson(f"{text[:20]} is too large a number")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    # Python refuses to read integers of more than 4,300 digits with a ValueError; no intake needs 20.
+    if len(text.lstrip("-")) > 20:
+        raise _NotJson(f"{text[:20]}... is too large a number")
+    return int(text)
+
+
 def _refuse_constant(name: str) -> Any:
     raise _NotJson(f"{name} is not a JSON number")
 
@@ -297,7 +311,15 @@ class _NotJson(ValueError):
 def decode_json(text: str | bytes) -> Any:
     """Decode JSON strictly: a key given twice in one object, NaN and Infinity are refused (IntakeError)."""
     try:
-        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys, parse_constant=_refuse_constant)
+        return json.loads(
+            text,
+            object_pairs_hook=_refuse_duplicate_keys,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+        )
+    except RecursionError:
+        raise IntakeError([FieldError("", "not valid JSON for an intake: nested too deeply")]) from None
     except json.JSONDecodeError as exc:
         raise IntakeError(
             [FieldError("", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")]

@@ -3,17 +3,15 @@
 `Advisor` is the one object the web shell holds for the knowledge base; it turns core objects into the
 contract dictionaries so that routes never touch the engine directly and tests can swap the knowledge base.
 
-Recommendations are memoised by the canonical JSON of the intake. The engine is pure (same intake and same
-knowledge base, same answer), and the decision aid asks for one person's result several times (result page,
-knowledge check, printable summary, PDF), so a small LRU cache saves real work without changing any answer.
-The cache lives in the Advisor, which holds one knowledge base, so a new knowledge_version starts empty.
+Recommendations are computed afresh every time and never memoised. A memo keyed by the intake would keep
+what people typed (pregnancy, conditions, medicines) in memory shared by everyone, and its timing would tell
+a stranger whether a given intake had been submitted: the decision aid promises to store nothing. The engine
+takes a fraction of a millisecond, so there is nothing worth that risk to save.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,36 +24,10 @@ from rejuv.knowledge.loader import KnowledgeBase, load_knowledge_base
 from rejuv.knowledge.schema import Treatment
 from rejuv.services.errors import NotFound
 
-CACHE_SIZE = 2048
-
-
-class _Lru:
-    """A thread-safe LRU map from canonical intake JSON to the encoded recommendation."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[str, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> bytes | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: str, value: bytes) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
 
 @dataclass(frozen=True)
 class Advisor:
     kb: KnowledgeBase
-    _cache: _Lru = field(default_factory=lambda: _Lru(CACHE_SIZE), compare=False, repr=False)
     _comparisons: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -72,18 +44,9 @@ class Advisor:
         return result
 
     def recommend_json(self, document: Mapping[str, Any] | Any) -> bytes:
-        """The recommendation as UTF-8 JSON bytes, from the cache when this intake was seen before."""
-        try:
-            key = json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
-        except (TypeError, ValueError):
-            key = None  # not plain JSON: let the parser explain what is wrong, and cache nothing
-        if key is not None and (cached := self._cache.get(key)) is not None:
-            return cached
+        """The recommendation as UTF-8 JSON bytes; raises IntakeError naming every bad field."""
         result = recommend(parse_intake(document), self.kb).to_dict()
-        encoded = json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode()
-        if key is not None:
-            self._cache.put(key, encoded)
-        return encoded
+        return json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode()
 
     def treatment_ids(self) -> list[str]:
         return list(self.kb.treatments)

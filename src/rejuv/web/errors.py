@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rejuv.domain.errors import FieldError, IntakeError
@@ -100,6 +101,12 @@ def install_error_handlers(app: FastAPI) -> None:
         status = 409 if isinstance(exc, Conflict) else 422
         return error_response(request, status, "Some fields need attention.", list(exc.errors))
 
+    async def unstorable(request: Request, exc: Exception) -> Response:
+        # PostgreSQL refuses some text SQLite accepts (a NUL character): the person sent it, so it is a 4xx.
+        log.warning("refused unstorable data on %s %s", request.method, request.url.path)
+        message = "A text field holds a character that cannot be stored (such as a NUL); remove it."
+        return error_response(request, 422, message, [FieldError("body", message)])
+
     async def crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "Something went wrong on our side; nothing you sent was stored.")
@@ -114,4 +121,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Invalid, invalid)
     app.add_exception_handler(Conflict, invalid)
     app.add_exception_handler(IntakeError, invalid)
+    app.add_exception_handler(DataError, unstorable)
     app.add_exception_handler(Exception, crash)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import threading
 import time
-from collections import defaultdict, deque
+from collections import deque
 from dataclasses import dataclass
 
 from fastapi import Request, Response
@@ -109,38 +110,70 @@ def check_csrf(session: WebSession, submitted: str | None) -> None:
 
 
 class LoginRateLimiter:
-    """Failed logins per client address and per username within a sliding window (in-process memory).
+    """Login attempts per client address and per username within a sliding window (in-process memory).
 
-    Counting both stops one address guessing many passwords and many addresses guessing one account's.
-    Several server processes each keep their own count; the limit then applies per process.
+    An attempt is counted when it starts, before the slow password check, so a burst of parallel guesses
+    cannot all pass the check before any failure is recorded; a successful login gives its attempt back.
+    The per-address limit stops one address guessing many passwords; the per-username limit (four times
+    higher, so one stranger cannot lock a clinician out with a handful of tries) stops many addresses
+    guessing one account. Several server processes each keep their own count.
     """
+
+    USERNAME_FACTOR = 4
+    MAX_KEYS = 10_000
 
     def __init__(self, attempts: int, window_seconds: int) -> None:
         self.attempts = attempts
         self.window = window_seconds
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._attempts: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _limits(self, client: str, username: str) -> tuple[tuple[str, int], tuple[str, int]]:
+        return (f"ip:{client}", self.attempts), (
+            f"user:{username.strip().lower()}",
+            self.attempts * self.USERNAME_FACTOR,
+        )
 
     def check(self, client: str, username: str, now: float | None = None) -> None:
+        """Refuse (TooManyAttempts) or count this attempt; call `succeed` if the password was right."""
         now = time.monotonic() if now is None else now
-        for key in (f"ip:{client}", f"user:{username.strip().lower()}"):
-            failures = self._prune(key, now)
-            if len(failures) >= self.attempts:
-                raise TooManyAttempts(max(1, int(failures[0] + self.window - now) + 1))
+        with self._lock:
+            limits = self._limits(client, username)
+            for key, limit in limits:
+                recent = self._prune(key, now)
+                if len(recent) >= limit:
+                    raise TooManyAttempts(max(1, int(recent[0] + self.window - now) + 1))
+            if len(self._attempts) >= self.MAX_KEYS:
+                self._forget_idle(now)
+            for key, _limit in limits:
+                self._attempts.setdefault(key, deque()).append(now)
 
     def fail(self, client: str, username: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        for key in (f"ip:{client}", f"user:{username.strip().lower()}"):
-            self._prune(key, now).append(now)
+        """A wrong password: already counted by `check`, kept so call sites read as what happened."""
 
-    def succeed(self, username: str) -> None:
-        self._failures.pop(f"user:{username.strip().lower()}", None)
+    def succeed(self, client: str, username: str) -> None:
+        """A right password: give the address its attempt back and clear the username's failures."""
+        with self._lock:
+            (ip_key, _ip_limit), (user_key, _user_limit) = self._limits(client, username)
+            ip_attempts = self._attempts.get(ip_key)
+            if ip_attempts:
+                ip_attempts.pop()
+            self._attempts.pop(user_key, None)
 
     def reset(self) -> None:
-        """Forget every failure (an admin action, and how tests start from a clean slate)."""
-        self._failures.clear()
+        """Forget every attempt (an admin action, and how tests start from a clean slate)."""
+        with self._lock:
+            self._attempts.clear()
+
+    def _forget_idle(self, now: float) -> None:
+        for key in list(self._attempts):
+            if not self._prune(key, now):
+                del self._attempts[key]
 
     def _prune(self, key: str, now: float) -> deque[float]:
-        failures = self._failures[key]
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
+        attempts = self._attempts.get(key)
+        if attempts is None:
+            return deque()
+        while attempts and attempts[0] <= now - self.window:
+            attempts.popleft()
+        return attempts

@@ -71,7 +71,7 @@ def log_in(body: LoginBody, request: Request, state: StateDep, session: SessionD
     if user is None:
         state.limiter.fail(client, body.username)
         raise NotAuthenticated()
-    state.limiter.succeed(body.username)
+    state.limiter.succeed(client, body.username)
     state.sessions.log_in(session, user.id)
     response = JSONResponse({"username": user.username, "role": user.role, "csrf_token": session.csrf})
     state.sessions.save(request, response)

@@ -77,7 +77,7 @@ async def log_in(request: Request, state: StateDep, session: SessionDep) -> Resp
             },
             401,
         )
-    state.limiter.succeed(username)
+    state.limiter.succeed(client, username)
     state.sessions.log_in(session, user.id)
     response = RedirectResponse(next_url, status_code=303)
     state.sessions.save(request, response)
