@@ -30,6 +30,11 @@ OPERATIONS = [
     "GET /api/treatments/{treatment_id}",
     "GET /api/compare",
     "GET /api/knowledge",
+    "POST /api/chart",
+    "GET /api/prp/rpm",
+    "GET /api/prp/rcf",
+    "POST /api/prp/assess",
+    "POST /api/plan/sessions",
     "POST /api/session",
     "DELETE /api/session",
     "GET /api/patients",
@@ -37,6 +42,7 @@ OPERATIONS = [
     "GET /api/patients/{patient_id}",
     "POST /api/consultations",
     "GET /api/consultations/{consultation_id}",
+    "GET /api/consultations/{consultation_id}/plan",
     "GET /api/audit",
 ]
 
@@ -84,6 +90,7 @@ CLINIC = [
     "GET /api/patients/{patient_id}",
     "POST /api/consultations",
     "GET /api/consultations/{consultation_id}",
+    "GET /api/consultations/{consultation_id}/plan",
 ]
 CASES = [
     pytest.param(label, mode, id=f"{label}-{mode.value}")

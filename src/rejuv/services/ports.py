@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
+from rejuv.services.plan_records import RecordedSession, TreatmentPlan
 from rejuv.services.records import AuditEntry, Consultation, NewConsultation, Patient, Role, User
 
 
@@ -38,6 +39,22 @@ class AuditRepository(Protocol):
     def latest(self, limit: int, offset: int) -> list[AuditEntry]: ...
 
 
+class TreatmentPlanRepository(Protocol):
+    def for_consultation(self, consultation_id: int) -> TreatmentPlan | None: ...
+    def save(self, plan: TreatmentPlan) -> TreatmentPlan: ...
+    def add_session(
+        self,
+        plan_id: int,
+        number: int,
+        session_date: dt.date,
+        treatment: str,
+        details: dict[str, Any],
+        clinician: str,
+        now: dt.datetime,
+    ) -> RecordedSession: ...
+    def sessions(self, plan_id: int) -> list[RecordedSession]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the `with` block without `commit()` rolls everything back."""
 
@@ -45,6 +62,7 @@ class UnitOfWork(Protocol):
     patients: PatientRepository
     consultations: ConsultationRepository
     audit: AuditRepository
+    plans: TreatmentPlanRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -84,3 +84,43 @@ class AuditRow(Base):
     entity: Mapped[str] = mapped_column(String(32), nullable=False)
     entity_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     detail: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class TreatmentPlanRow(Base):
+    """One plan per consultation: the session-plan parameters and the face chart as the clinician edited it.
+
+    The chart keeps its request (zones, technique, spacing) beside the edited points, so the drawing can be
+    rebuilt from the template and the points re-checked against it; dates are recomputed from the parameters
+    by the planning core rather than stored, so they always follow the knowledge base's course.
+    """
+
+    __tablename__ = "treatment_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), nullable=False, unique=True)
+    treatment: Mapped[str] = mapped_column(String(32), nullable=False)
+    start_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    sessions: Mapped[int] = mapped_column(Integer, nullable=False)
+    interval_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    technique: Mapped[str] = mapped_column(String(32), nullable=False)
+    zones: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    spacing_mm: Mapped[float] = mapped_column(Float, nullable=False)
+    points: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+
+class TreatmentSessionRow(Base):
+    """A session as done: its date and, as JSON, the PRP protocol and assessment or the cocktail with lots."""
+
+    __tablename__ = "treatment_sessions"
+    __table_args__ = (UniqueConstraint("plan_id", "number", name="uq_treatment_sessions_plan_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("treatment_plans.id"), nullable=False, index=True)
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    session_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    treatment: Mapped[str] = mapped_column(String(32), nullable=False)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    clinician: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), nullable=False)

@@ -11,8 +11,10 @@ from rejuv.services.ports import (
     AuditRepository,
     ConsultationRepository,
     PatientRepository,
+    TreatmentPlanRepository,
     UserRepository,
 )
+from rejuv.storage.plan_repositories import SqlTreatmentPlanRepository
 from rejuv.storage.repositories import (
     SqlAuditRepository,
     SqlConsultationRepository,
@@ -26,6 +28,7 @@ class SqlUnitOfWork:
     patients: PatientRepository
     consultations: ConsultationRepository
     audit: AuditRepository
+    plans: TreatmentPlanRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -37,6 +40,7 @@ class SqlUnitOfWork:
         self.patients = SqlPatientRepository(self._session)
         self.consultations = SqlConsultationRepository(self._session)
         self.audit = SqlAuditRepository(self._session)
+        self.plans = SqlTreatmentPlanRepository(self._session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from rejuv.services.advice import Advisor
+from rejuv.services.planning import Planner
 from rejuv.settings import Settings
 from rejuv.storage.database import make_engine, make_session_factory, migrate
 from rejuv.web.deps import AppState
@@ -24,10 +25,14 @@ from rejuv.web.questions import build_steps
 from rejuv.web.routers import (
     aid_pages,
     api_clinic,
+    api_planning,
+    api_plans,
     api_public,
     clinic_pages,
     docs,
+    plan_pages,
     questionnaire_pages,
+    report_pages,
 )
 from rejuv.web.security import LoginRateLimiter, SessionCodec
 from rejuv.web.templating import configure_templates
@@ -51,6 +56,7 @@ def create_app(settings: Settings, advisor: Advisor | None = None) -> FastAPI:
         sessions=SessionCodec(settings),
         limiter=LoginRateLimiter(settings.login_attempts_per_window, settings.login_window_seconds),
         steps=build_steps(advisor.kb),
+        planner=Planner.load(advisor.kb, settings.knowledge_path),
     )
 
     @asynccontextmanager
@@ -72,6 +78,17 @@ def create_app(settings: Settings, advisor: Advisor | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for router in (api_public, api_clinic, docs, aid_pages, questionnaire_pages, clinic_pages):
+    for router in (
+        api_public,
+        api_planning,
+        api_clinic,
+        api_plans,
+        docs,
+        aid_pages,
+        questionnaire_pages,
+        clinic_pages,
+        plan_pages,
+        report_pages,
+    ):
         app.include_router(router.router)
     return app

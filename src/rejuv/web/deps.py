@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rejuv.services.accounts import get_user
 from rejuv.services.advice import Advisor
+from rejuv.services.planning import Planner
 from rejuv.services.records import Role, User
 from rejuv.settings import Settings
 from rejuv.storage.uow import SqlUnitOfWork
@@ -34,6 +35,7 @@ class AppState:
     sessions: SessionCodec
     limiter: LoginRateLimiter
     steps: tuple[Step, ...]
+    planner: Planner
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.session_factory)

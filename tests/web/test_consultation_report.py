@@ -1,0 +1,90 @@
+"""The consultation report PDF renders and carries what the clinician signs: decision, plan, chart, version."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from test_plan_pages import _consultation, _plan, _post
+
+
+def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    return " ".join(text.stdout.split())
+
+
+def _pages_as_png(pdf: bytes, tmp_path: Path) -> list[Path]:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", str(path), str(tmp_path / "page")], check=True)
+    return sorted(tmp_path.glob("page*.png"))
+
+
+def _prp_consultation(client: TestClient) -> int:
+    cid = _consultation(client, decision="override", final_decision="prp", override_reason="prefers own blood")
+    assert _plan(client, cid, treatment="prp", sessions="3", interval_days="30").status_code == 303
+    session: dict[str, Any] = {
+        "treatment": "prp",
+        "number": "1",
+        "baseline_platelets_per_ul": "250000",
+        "prp_platelets_per_ul": "1000000",
+        "blood_volume_ml": "20",
+        "prp_volume_ml": "4",
+    }
+    assert _post(client, f"/clinic/consultations/{cid}/plan/sessions", session).status_code == 303
+    return cid
+
+
+def test_the_prp_report_renders_with_decision_plan_protocol_chart_and_version(
+    client: TestClient, tmp_path: Path
+) -> None:
+    cid = _prp_consultation(client)
+    response = client.get(f"/clinic/consultations/{cid}/report.pdf")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    pngs = _pages_as_png(response.content, tmp_path)
+    assert pngs and all(p.stat().st_size > 1000 for p in pngs)
+    text = _pdf_text(response.content, tmp_path)
+    version = client.get("/api/knowledge").json()["knowledge_version"]
+    for phrase in (
+        "Consultation report",
+        "Ann Example",
+        "Overridden: Platelet-rich plasma (PRP)",
+        "prefers own blood",
+        "Findings",
+        "The comparison",
+        "2027-03-01",
+        "2027-03-31",
+        "PRP protocol",
+        "Concentration factor 4.0",
+        "Face chart",
+        "Signature",
+        version,
+    ):
+        assert phrase in text, phrase
+
+
+def test_the_mesotherapy_report_lists_the_cocktail_lot_and_expiry(client: TestClient, tmp_path: Path) -> None:
+    cid = _consultation(client)
+    _plan(client, cid)
+    data = {"treatment": "mesotherapy", "number": "1", "product": "ncha_10", "volume_ml": "2", "lot": "LOT-77"}
+    assert (
+        _post(client, f"/clinic/consultations/{cid}/plan/sessions", {**data, "expiry": "2030-01-31"}).status_code == 303
+    )
+    text = _pdf_text(client.get(f"/clinic/consultations/{cid}/report.pdf").content, tmp_path)
+    assert "Mesotherapy cocktail" in text and "lot LOT-77, expiry 2030-01-31" in text and "no conflict" in text
+
+
+def test_a_report_without_a_plan_still_renders_and_says_so(client: TestClient, tmp_path: Path) -> None:
+    cid = _consultation(client)
+    text = _pdf_text(client.get(f"/clinic/consultations/{cid}/report.pdf").content, tmp_path)
+    assert "No plan has been saved" in text
+
+
+def test_the_report_is_for_clinicians_only(client: TestClient) -> None:
+    response = client.get("/clinic/consultations/1/report.pdf", follow_redirects=False)
+    assert response.status_code == 303 and "/clinic/login" in response.headers["location"]
