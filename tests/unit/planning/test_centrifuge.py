@@ -55,3 +55,10 @@ def test_impossible_radius_speed_or_force_is_refused_naming_the_input(call: obje
     with pytest.raises(PlanningInputError) as caught:
         call()
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize(("radius_cm", "rcf_g"), [(1e-320, 300.0), (0.5, 300.0), (150.0, 300.0), (10.0, 2_000_000.0)])
+def test_values_no_centrifuge_can_have_are_refused_naming_the_field(radius_cm: float, rcf_g: float) -> None:
+    with pytest.raises(PlanningInputError) as caught:
+        calculate_rpm(radius_cm, rcf_g)
+    assert "must be between" in str(caught.value)
