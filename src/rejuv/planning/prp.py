@@ -107,6 +107,10 @@ def _check(sample: PrpSample) -> None:
     for name, value in required.items():
         if not math.isfinite(value) or value <= 0:
             raise PlanningInputError(name, f"must be a positive number, got {value}")
+        # Real counts and volumes: beyond these a value is a typo, and tiny ones underflow the divisions below.
+        low, high = (0.01, 1000.0) if name.endswith("_ml") else (1.0, 1e8)
+        if not low <= value <= high:
+            raise PlanningInputError(name, f"must be between {low:g} and {high:g}, got {value:g}")
     for name, maybe in optional.items():
         if maybe is not None and (not math.isfinite(maybe) or maybe < 0):
             raise PlanningInputError(name, f"must be zero or more, got {maybe}")

@@ -142,3 +142,17 @@ def test_impossible_counts_or_volumes_are_refused(
     with pytest.raises(PlanningInputError) as caught:
         assess(planning, **changes)
     assert caught.value.field == field
+
+
+def test_counts_and_volumes_too_small_to_be_real_are_refused_instead_of_dividing_by_zero(
+    planning: PlanningData,
+) -> None:
+    sample = PrpSample(
+        baseline_platelets_per_ul=2.2250738585e-313,
+        prp_platelets_per_ul=1.0,
+        blood_volume_ml=1.1754943508222875e-38,
+        prp_volume_ml=7.261800471039761e-49,
+    )
+    with pytest.raises(PlanningInputError) as caught:
+        assess_prp(sample, planning.prp)
+    assert "must be between" in str(caught.value)
