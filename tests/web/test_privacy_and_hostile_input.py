@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from tests_web_support import log_in_api, walk
+from tests_web_support import PASSWORD, log_in_api, walk
 
 from rejuv.web.security import TooManyAttempts
 
@@ -59,3 +59,22 @@ def test_a_burst_of_parallel_wrong_passwords_is_cut_off_at_the_limit(client: Tes
     assert refused == 7  # 5 admitted before any password check finished, then refused
     response = client.post("/api/session", json={"username": "dr", "password": "wrong password here"})
     assert response.status_code == 429
+
+
+def test_logging_out_ends_the_session_even_for_a_copied_cookie(db_client: TestClient) -> None:
+    token = log_in_api(db_client, "dr")
+    copied = dict(db_client.cookies)
+    assert db_client.get("/api/patients").status_code == 200
+    assert db_client.delete("/api/session", headers={"X-CSRF-Token": token}).status_code == 204
+    db_client.cookies.clear()
+    for name, value in copied.items():
+        db_client.cookies.set(name, value)
+    assert db_client.get("/api/patients").status_code == 401
+
+
+def test_logging_in_again_after_logout_works(db_client: TestClient) -> None:
+    token = log_in_api(db_client, "dr")
+    assert db_client.delete("/api/session", headers={"X-CSRF-Token": token}).status_code == 204
+    again = db_client.post("/api/session", json={"username": "dr", "password": PASSWORD})
+    assert again.status_code == 200
+    assert db_client.get("/api/patients").status_code == 200

@@ -73,6 +73,13 @@ def list_users(uow: UnitOfWork) -> list[User]:
         return uow.users.all()
 
 
+def end_sessions(uow: UnitOfWork, user_id: int) -> None:
+    """Log a user out everywhere: every session cookie issued so far stops working, even a copied one."""
+    with uow:
+        uow.users.end_sessions(user_id)
+        uow.commit()
+
+
 def get_user(uow: UnitOfWork, user_id: int) -> User | None:
     with uow:
         return uow.users.get(user_id)

@@ -21,6 +21,7 @@ class User:
     role: Role
     password_hash: str
     created_at: dt.datetime
+    session_version: int = 0  # sessions issued with another number have been ended (logout)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,11 @@ class SqlUserRepository:
         if row is not None:
             row.password_hash = password_hash
 
+    def end_sessions(self, user_id: int) -> None:
+        row = self.session.get(UserRow, user_id)
+        if row is not None:
+            row.session_version += 1
+
 
 class SqlPatientRepository:
     def __init__(self, session: Session) -> None:
@@ -136,7 +141,7 @@ class SqlAuditRepository:
 
 def _user(row: UserRow) -> User:
     role: Role = "admin" if row.role == "admin" else "clinician"
-    return User(row.id, row.username, role, row.password_hash, row.created_at)
+    return User(row.id, row.username, role, row.password_hash, row.created_at, row.session_version)
 
 
 def _patient(row: PatientRow) -> Patient:

@@ -45,6 +45,8 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), nullable=False)
+    # Raised at logout; a session cookie carrying an older number is no longer accepted.
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
 
 class PatientRow(Base):

@@ -59,7 +59,10 @@ SessionDep = Annotated[WebSession, Depends(web_session)]
 def optional_user(state: StateDep, session: SessionDep) -> User | None:
     if session.user_id is None:
         return None
-    return get_user(state.uow(), session.user_id)
+    user = get_user(state.uow(), session.user_id)
+    if user is None or user.session_version != session.version:
+        return None  # the account is gone, or its sessions were ended at logout
+    return user
 
 
 OptionalUserDep = Annotated[User | None, Depends(optional_user)]

@@ -48,6 +48,7 @@ class WebSession:
     csrf: str
     user_id: int | None = None
     changed: bool = False
+    version: int = 0  # the user's session_version when this session logged in
 
 
 class SessionCodec:
@@ -69,9 +70,9 @@ class SessionCodec:
         if raw:
             try:
                 data = self._serializer.loads(raw, max_age=self._max_age)
-                csrf, uid = data.get("csrf"), data.get("uid")
-                if isinstance(csrf, str) and (uid is None or isinstance(uid, int)):
-                    return WebSession(csrf=csrf, user_id=uid)
+                csrf, uid, version = data.get("csrf"), data.get("uid"), data.get("sv", 0)
+                if isinstance(csrf, str) and (uid is None or isinstance(uid, int)) and isinstance(version, int):
+                    return WebSession(csrf=csrf, user_id=uid, version=version)
             except (BadSignature, AttributeError, TypeError, ValueError):
                 pass
         return WebSession(csrf=secrets.token_urlsafe(32), changed=True)
@@ -82,7 +83,7 @@ class SessionCodec:
         if isinstance(session, WebSession) and session.changed:
             response.set_cookie(
                 COOKIE_NAME,
-                self._serializer.dumps({"csrf": session.csrf, "uid": session.user_id}),
+                self._serializer.dumps({"csrf": session.csrf, "uid": session.user_id, "sv": session.version}),
                 max_age=self._max_age,
                 httponly=True,
                 secure=self._secure,
@@ -91,14 +92,16 @@ class SessionCodec:
             )
 
     @staticmethod
-    def log_in(session: WebSession, user_id: int) -> None:
+    def log_in(session: WebSession, user_id: int, version: int = 0) -> None:
         session.user_id = user_id
+        session.version = version
         session.csrf = secrets.token_urlsafe(32)
         session.changed = True
 
     @staticmethod
     def log_out(session: WebSession) -> None:
         session.user_id = None
+        session.version = 0
         session.csrf = secrets.token_urlsafe(32)
         session.changed = True
 

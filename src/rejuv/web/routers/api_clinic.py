@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from rejuv.services import audit, consultations, patients
-from rejuv.services.accounts import authenticate
+from rejuv.services.accounts import authenticate, end_sessions
 from rejuv.services.records import Consultation, Patient, User
 from rejuv.web.deps import MAX_ROW_ID, AdminDep, ClinicianDep, OptionalUserDep, RowId, SessionDep, StateDep
 from rejuv.web.problems import problem_responses
@@ -72,7 +72,7 @@ def log_in(body: LoginBody, request: Request, state: StateDep, session: SessionD
         state.limiter.fail(client, body.username)
         raise NotAuthenticated()
     state.limiter.succeed(client, body.username)
-    state.sessions.log_in(session, user.id)
+    state.sessions.log_in(session, user.id, user.session_version)
     response = JSONResponse({"username": user.username, "role": user.role, "csrf_token": session.csrf})
     state.sessions.save(request, response)
     return response
@@ -83,6 +83,7 @@ def log_out(request: Request, state: StateDep, session: SessionDep, user: Option
     if user is None:
         raise NotAuthenticated()
     check_csrf(session, request.headers.get(CSRF_HEADER))
+    end_sessions(state.uow(), user.id)
     state.sessions.log_out(session)
     response = JSONResponse(None, status_code=204)
     state.sessions.save(request, response)

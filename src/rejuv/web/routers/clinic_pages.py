@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from rejuv.domain.errors import IntakeError
 from rejuv.services import audit, consultations, patients
-from rejuv.services.accounts import authenticate, create_user, list_users
+from rejuv.services.accounts import authenticate, create_user, end_sessions, list_users
 from rejuv.services.errors import Conflict, Invalid
 from rejuv.web.deps import AdminDep, AppState, ClinicianDep, OptionalUserDep, RowId, SessionDep, StateDep
 from rejuv.web.questionnaire import Answers, decode_state, encode_state, merge, to_intake, validate
@@ -78,7 +78,7 @@ async def log_in(request: Request, state: StateDep, session: SessionDep) -> Resp
             401,
         )
     state.limiter.succeed(client, username)
-    state.sessions.log_in(session, user.id)
+    state.sessions.log_in(session, user.id, user.session_version)
     response = RedirectResponse(next_url, status_code=303)
     state.sessions.save(request, response)
     return response
@@ -87,6 +87,8 @@ async def log_in(request: Request, state: StateDep, session: SessionDep) -> Resp
 @router.post("/logout")
 async def log_out(request: Request, state: StateDep, session: SessionDep) -> Response:
     await _form(request, session)
+    if session.user_id is not None:
+        end_sessions(state.uow(), session.user_id)
     state.sessions.log_out(session)
     response = RedirectResponse("/clinic/login", status_code=303)
     state.sessions.save(request, response)
