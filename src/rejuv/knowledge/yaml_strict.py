@@ -18,7 +18,11 @@ class DuplicateKeyError(ValueError):
         super().__init__(f"duplicate key '{key}' (lines {first_line} and {second_line})")
 
 
-class _StrictLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (the wheels are): several times faster at loading the base.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc,valid-type]
     pass
 
 
