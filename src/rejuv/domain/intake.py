@@ -117,7 +117,7 @@ def _whole_number(value: Any) -> Any:
 
 # JSON schema "integer" and "number": no strings, no booleans; a number accepts an integer.
 Count = Annotated[int, BeforeValidator(_whole_number), Field(strict=True, ge=0)]
-NonNegative = Annotated[float, Field(strict=True, ge=0)]
+NonNegative = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):
@@ -226,11 +226,14 @@ class Intake(_Strict):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def parse_intake(document: Mapping[str, Any] | Any) -> Intake:
-    """Turn a decoded JSON document into an Intake or raise IntakeError naming every bad field."""
+def parse_intake(document: Mapping[str, Any] | Any, *, may_hold_null: bool = True) -> Intake:
+    """Turn a decoded JSON document into an Intake or raise IntakeError naming every bad field.
+
+    `may_hold_null=False` skips the scan for nulls when the JSON decoder has already seen that there are none.
+    """
     if not isinstance(document, Mapping):
         raise IntakeError([FieldError("", f"the intake must be a JSON object, not {_json_type(document)}")])
-    nulls = list(_null_fields(document, "")) if _has_null(document) else []
+    nulls = list(_null_fields(document, "")) if may_hold_null and _has_null(document) else []
     try:
         intake = Intake.model_validate(document)
     except ValidationError as exc:
@@ -282,20 +285,6 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return mapping
 
 
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise _NotJson(f"{text[:20]} is too large a number")
-    return value
-
-
-def _bounded_int(text: str) -> int:
-    # Python refuses to read integers of more than 4,300 digits with a ValueError; no intake needs 20.
-    if len(text.lstrip("-")) > 20:
-        raise _NotJson(f"{text[:20]}... is too large a number")
-    return int(text)
-
-
 def _refuse_constant(name: str) -> Any:
     raise _NotJson(f"{name} is not a JSON number")
 
@@ -310,14 +299,22 @@ class _NotJson(ValueError):
 
 def decode_json(text: str | bytes) -> Any:
     """Decode JSON strictly: a key given twice in one object, NaN and Infinity are refused (IntakeError)."""
+    return _decode(text)[0]
+
+
+def _decode(text: str | bytes) -> tuple[Any, bool]:
+    """The document, and whether any object in it holds a null (seen while decoding, so no second pass)."""
+    saw_null = False
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal saw_null
+        mapping = _refuse_duplicate_keys(pairs)
+        if not saw_null and None in mapping.values():
+            saw_null = True
+        return mapping
+
     try:
-        return json.loads(
-            text,
-            object_pairs_hook=_refuse_duplicate_keys,
-            parse_constant=_refuse_constant,
-            parse_float=_finite_float,
-            parse_int=_bounded_int,
-        )
+        document = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=_refuse_constant)
     except RecursionError:
         raise IntakeError([FieldError("", "not valid JSON for an intake: nested too deeply")]) from None
     except json.JSONDecodeError as exc:
@@ -330,11 +327,16 @@ def decode_json(text: str | bytes) -> Any:
         raise IntakeError([FieldError("", f"the key '{exc}' appears twice in one object")]) from None
     except _NotJson as exc:
         raise IntakeError([FieldError("", f"not valid JSON: {exc}")]) from None
+    except ValueError:  # an integer of thousands of digits: Python refuses to read it
+        raise IntakeError([FieldError("", "not valid JSON for an intake: a number is far too large")]) from None
+    # Nulls inside arrays are refused by the contract's item types, so objects are the only place to look.
+    return document, saw_null
 
 
 def parse_intake_json(text: str | bytes) -> Intake:
     """Decode JSON text and parse it; a syntax error is reported with its line and column."""
-    return parse_intake(decode_json(text))
+    document, saw_null = _decode(text)
+    return parse_intake(document, may_hold_null=saw_null)
 
 
 def _json_type(value: Any) -> str:
@@ -364,6 +366,8 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
             message = "must be a whole number"
         elif kind in {"float_type", "float_parsing"}:
             message = "must be a number"
+        elif kind == "finite_number":
+            message = "must be a finite number"
         elif kind in {"bool_type", "bool_parsing"}:
             message = "must be true or false"
         elif kind in {"string_type"}:
