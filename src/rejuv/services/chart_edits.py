@@ -9,11 +9,11 @@ Spacing between points is not enforced for hand-placed points: the clinician may
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 from rejuv.domain.errors import FieldError
-from rejuv.planning.chart.face_chart import ChartPoint, FaceChart
+from rejuv.planning.chart.face_chart import ChartPoint, FaceChart, with_edited_points
 from rejuv.planning.chart.geometry import contains
 from rejuv.planning.chart.template import ZoneArea
 from rejuv.services.errors import Invalid
@@ -38,7 +38,7 @@ def with_points(chart: FaceChart, spots: tuple[ChartSpot, ...]) -> FaceChart:
         ChartPoint(n, s.zone, s.side, s.x_mm, s.y_mm, chart.depth_mm, chart.volume_per_point_ml, chart.technique.id, ())
         for n, s in enumerate(spots, start=1)
     )
-    return replace(chart, points=points)
+    return with_edited_points(chart, points)
 
 
 def spots_of(chart: FaceChart) -> tuple[ChartSpot, ...]:

@@ -146,3 +146,19 @@ def test_impossible_chart_requests_are_refused_naming_the_input(
     with pytest.raises(PlanningInputError) as caught:
         plan_chart(ChartRequest(**arguments), planning.template, planning.techniques)  # type: ignore[arg-type]
     assert caught.value.field == field
+
+
+def test_hand_edits_work_out_the_point_warnings_again(planning: PlanningData) -> None:
+    from rejuv.planning.chart.face_chart import with_edited_points
+
+    automatic = chart(planning, ["cheek", "forehead"], available_volume_ml=5.0)
+    assert "zones_without_points" not in codes(automatic)
+    without_forehead = [p for p in automatic.points if p.zone != "forehead"]
+    edited = with_edited_points(automatic, without_forehead)
+    assert "zones_without_points" in codes(edited)
+    assert "forehead" in next(w.text for w in edited.warnings if w.code == "zones_without_points")
+    assert len(edited.points) == len(without_forehead)
+
+    tight = with_edited_points(chart(planning, ["cheek"], available_volume_ml=0.05), automatic.points[:40])
+    assert "volume_insufficient" in codes(tight)
+    assert "volume_insufficient" not in codes(with_edited_points(tight, automatic.points[:2]))

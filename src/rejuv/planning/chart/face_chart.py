@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, get_args
 
 from rejuv.domain.intake import ZoneId
@@ -273,6 +273,22 @@ def plan_chart(request: ChartRequest, template: FaceTemplate, techniques: Mappin
         available_volume_ml=request.available_volume_ml,
         warnings=tuple(warnings),
     )
+
+
+# Warnings that depend on where the points are; they must be worked out again when the points change.
+POINT_WARNING_CODES = frozenset({"zones_without_points", "volume_insufficient"})
+
+
+def with_edited_points(chart: FaceChart, points: Sequence[ChartPoint]) -> FaceChart:
+    """The chart with points placed or moved by hand, its point-dependent warnings worked out again.
+
+    The other warnings (technique parameters, danger zones in force) describe the zones and settings, which an
+    edit does not change, so they stay as the automatic placement found them.
+    """
+    kept = [w for w in chart.warnings if w.code not in POINT_WARNING_CODES]
+    kept += _coverage_warnings(chart.zones, points, chart.spacing_mm)
+    kept += _volume_warnings(chart.technique, points, chart.available_volume_ml)
+    return replace(chart, points=tuple(points), warnings=tuple(kept))
 
 
 def _parameter_warnings(technique: Technique, spacing: float, depth: float, volume: float) -> list[PlanWarning]:
