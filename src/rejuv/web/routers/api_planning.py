@@ -40,7 +40,8 @@ class _Body(BaseModel):
 class ChartBody(_Body):
     zones: Annotated[list[Annotated[str, Field(max_length=40)]], Field(min_length=1, max_length=20)]
     technique: Annotated[str, Field(max_length=40, description="papule, nappage or prp_microdepot")]
-    spacing_mm: Annotated[float | None, Field(ge=1, le=50, description="default: the technique's")] = None
+    # 2 mm is the smallest spacing any technique cites (nappage); finer charts cost seconds of CPU per request.
+    spacing_mm: Annotated[float | None, Field(ge=2, le=50, description="default: the technique's")] = None
     buffer_mm: Annotated[float | None, Field(ge=0, le=20, description="default: the template's 3 mm")] = None
     allow_glabella: bool = False
     depth_mm: Annotated[float | None, Field(ge=0.1, le=20)] = None
