@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from tests_web_support import PERSON, log_in_page, walk
+from tests_web_support import PERSON, csrf_from, hidden_state, log_in_page, walk
 
 CSS = Path(__file__).resolve().parents[2] / "src" / "rejuv" / "web" / "static" / "rejuv.css"
 
@@ -120,3 +120,17 @@ def test_every_admin_page_is_labelled_and_structured(client: TestClient) -> None
     log_in_page(client, "root", "admin")
     check_page(client.get("/clinic/users").text)
     check_page(client.get("/clinic/audit").text)
+
+
+def test_sending_to_the_clinic_and_the_inbox_are_labelled_and_structured(client: TestClient) -> None:
+    result = walk(client)
+    form = {"csrf_token": csrf_from(result.text), "state": hidden_state(result.text), "name": "", "contact": "0123"}
+    refused = client.post("/send", data=form)
+    assert refused.status_code == 422
+    check_page(refused.text)
+    assert 'href="#send-consent"' in refused.text  # the summary jumps to the box
+    sent = client.post("/send", data={**form, "name": "Ann", "consent": "yes"})
+    check_page(sent.text)
+    log_in_page(client, "dr")
+    check_page(client.get("/clinic/inbox").text)
+    check_page(client.get("/clinic/inbox/1").text)

@@ -36,6 +36,33 @@ def record_consultation(
     notes: str = "",
     clock: Clock = utc_now,
 ) -> Consultation:
+    new = prepare_consultation(
+        advisor, actor, patient_id, intake, clinician_decision, final_decision, override_reason, notes
+    )
+    with uow:
+        if uow.patients.get(patient_id) is None:
+            raise NotFound("the patient")
+        saved = uow.consultations.add(new, clock())
+        uow.audit.add(actor, "create", "consultation", str(saved.id), f"patient={patient_id}", clock())
+        uow.commit()
+    return saved
+
+
+def prepare_consultation(
+    advisor: Recommender,
+    actor: str,
+    patient_id: int,
+    intake: Mapping[str, Any],
+    clinician_decision: str,
+    final_decision: str | None = None,
+    override_reason: str | None = None,
+    notes: str = "",
+) -> NewConsultation:
+    """Check the intake and the decision and compute the recommendation, writing nothing (Invalid if wrong).
+
+    Separate from `record_consultation` so importing a submission can check everything before it creates the
+    patient, and then save patient and consultation in one transaction.
+    """
     not_finite = _non_finite_paths(intake, "intake")
     if not_finite:
         raise Invalid(
@@ -48,7 +75,7 @@ def record_consultation(
     decision, final, reason = _check_decision(recommendation, clinician_decision, final_decision, override_reason)
     if len(notes) > MAX_NOTES_CHARS:
         raise Invalid([FieldError("notes", f"must be at most {MAX_NOTES_CHARS} characters")])
-    new = NewConsultation(
+    return NewConsultation(
         patient_id=patient_id,
         clinician=actor,
         intake=dict(intake),
@@ -59,13 +86,6 @@ def record_consultation(
         notes=notes.strip(),
         knowledge_version=str(recommendation.get("knowledge_version", "")),
     )
-    with uow:
-        if uow.patients.get(patient_id) is None:
-            raise NotFound("the patient")
-        saved = uow.consultations.add(new, clock())
-        uow.audit.add(actor, "create", "consultation", str(saved.id), f"patient={patient_id}", clock())
-        uow.commit()
-    return saved
 
 
 def get_consultation(uow: UnitOfWork, actor: str, consultation_id: int, clock: Clock = utc_now) -> Consultation:

@@ -27,6 +27,21 @@ def create_patient(
     birth_year: int | None,
     clock: Clock = utc_now,
 ) -> Patient:
+    reference, full_name = check_new_patient(reference, full_name, birth_year, clock)
+    with uow:
+        if uow.patients.get_by_reference(reference) is not None:
+            raise Conflict([FieldError("reference", "is already used by another patient")])
+        patient = uow.patients.add(reference, full_name, birth_year, clock())
+        uow.audit.add(actor, "create", "patient", str(patient.id), "", clock())
+        uow.commit()
+    return patient
+
+
+def check_new_patient(
+    reference: str, full_name: str, birth_year: int | None, clock: Clock = utc_now
+) -> tuple[str, str]:
+    """The tidied reference and name, or Invalid naming every bad field; shared with importing a submission,
+    which creates the patient inside its own transaction."""
     reference, full_name = reference.strip(), " ".join(full_name.split())
     errors: list[FieldError] = []
     if not 1 <= len(reference) <= 64:
@@ -38,13 +53,7 @@ def create_patient(
         errors.append(FieldError("birth_year", f"must be between {this_year - 120} and {this_year}"))
     if errors:
         raise Invalid(errors)
-    with uow:
-        if uow.patients.get_by_reference(reference) is not None:
-            raise Conflict([FieldError("reference", "is already used by another patient")])
-        patient = uow.patients.add(reference, full_name, birth_year, clock())
-        uow.audit.add(actor, "create", "patient", str(patient.id), "", clock())
-        uow.commit()
-    return patient
+    return reference, full_name
 
 
 def search_patients(uow: UnitOfWork, actor: str, text: str = "", clock: Clock = utc_now) -> list[Patient]:

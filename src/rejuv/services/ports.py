@@ -7,7 +7,16 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from rejuv.services.plan_records import RecordedSession, TreatmentPlan
-from rejuv.services.records import AuditEntry, Consultation, NewConsultation, Patient, Role, User
+from rejuv.services.records import (
+    AuditEntry,
+    Consultation,
+    NewConsultation,
+    Patient,
+    Role,
+    Submission,
+    SubmissionStatus,
+    User,
+)
 
 
 class UserRepository(Protocol):
@@ -56,6 +65,24 @@ class TreatmentPlanRepository(Protocol):
     def sessions(self, plan_id: int) -> list[RecordedSession]: ...
 
 
+class SubmissionRepository(Protocol):
+    def add(
+        self,
+        code: str,
+        name: str,
+        contact: str,
+        intake: dict[str, Any],
+        recommendation: dict[str, Any],
+        knowledge_version: str,
+        now: dt.datetime,
+    ) -> Submission: ...
+    def get(self, submission_id: int) -> Submission | None: ...
+    def code_exists(self, code: str) -> bool: ...
+    def with_status(self, status: SubmissionStatus, limit: int) -> list[Submission]: ...
+    def mark_imported(self, submission_id: int) -> None: ...
+    def wipe(self, submission_id: int) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the `with` block without `commit()` rolls everything back."""
 
@@ -64,6 +91,7 @@ class UnitOfWork(Protocol):
     consultations: ConsultationRepository
     audit: AuditRepository
     plans: TreatmentPlanRepository
+    submissions: SubmissionRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

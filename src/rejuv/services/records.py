@@ -12,6 +12,7 @@ from typing import Any, Literal
 Role = Literal["clinician", "admin"]
 ROLES: tuple[Role, ...] = ("clinician", "admin")
 ClinicianDecision = Literal["accept", "override"]
+SubmissionStatus = Literal["new", "imported", "deleted"]
 
 
 @dataclass(frozen=True)
@@ -74,3 +75,22 @@ class NewConsultation:
     notes: str
     knowledge_version: str
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Answers a person sent from the decision aid, with consent, for the clinic to prepare a consultation.
+
+    `recommendation` is what the engine said for `intake` on the server when it was sent. A deleted submission
+    keeps only its code, status and dates: the name, contact, intake and recommendation are wiped.
+    """
+
+    id: int
+    code: str
+    name: str
+    contact: str
+    intake: dict[str, Any]
+    recommendation: dict[str, Any]
+    knowledge_version: str
+    created_at: dt.datetime
+    status: SubmissionStatus

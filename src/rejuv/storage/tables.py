@@ -126,3 +126,20 @@ class TreatmentSessionRow(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     clinician: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+
+class SubmissionRow(Base):
+    """What a person sent from the decision aid with consent. Deleting wipes the personal columns and keeps
+    the code, status and date, so the clinic can still answer "was my request carried out?"."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    contact: Mapped[str] = mapped_column(String(200), nullable=False)
+    intake: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    recommendation: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    knowledge_version: Mapped[str] = mapped_column(String(128), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, index=True)

@@ -11,6 +11,7 @@ from rejuv.services.ports import (
     AuditRepository,
     ConsultationRepository,
     PatientRepository,
+    SubmissionRepository,
     TreatmentPlanRepository,
     UserRepository,
 )
@@ -21,6 +22,7 @@ from rejuv.storage.repositories import (
     SqlPatientRepository,
     SqlUserRepository,
 )
+from rejuv.storage.submission_repositories import SqlSubmissionRepository
 
 
 class SqlUnitOfWork:
@@ -29,6 +31,7 @@ class SqlUnitOfWork:
     consultations: ConsultationRepository
     audit: AuditRepository
     plans: TreatmentPlanRepository
+    submissions: SubmissionRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -41,6 +44,7 @@ class SqlUnitOfWork:
         self.consultations = SqlConsultationRepository(self._session)
         self.audit = SqlAuditRepository(self._session)
         self.plans = SqlTreatmentPlanRepository(self._session)
+        self.submissions = SqlSubmissionRepository(self._session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:

@@ -30,6 +30,7 @@ from rejuv.web.routers import (
     api_public,
     clinic_pages,
     docs,
+    inbox_pages,
     plan_pages,
     questionnaire_pages,
     report_pages,
@@ -87,6 +88,7 @@ def create_app(settings: Settings, advisor: Advisor | None = None) -> FastAPI:
         aid_pages,
         questionnaire_pages,
         clinic_pages,
+        inbox_pages,
         plan_pages,
         report_pages,
     ):

@@ -1,6 +1,7 @@
 """The pure mapping from form answers to an intake document, step validation, and the hidden-field state.
 
-Answers travel between steps in a hidden field, never in a database: nothing a person types is stored. An
+Answers travel between steps in a hidden field, never in a database: nothing a person types is stored unless
+they send it to the clinic with consent from the result page (`services.submissions`). An
 "I'm not sure" answer leaves the contract field out (missing means "not known", never "no"). A value that is
 not a number is passed through as text so that the contract parser names the exact field it belongs to.
 """

@@ -1,7 +1,8 @@
 """The questionnaire, the result with its knowledge check and SURE test, and the summary (HTML and PDF).
 
 Answers travel in a hidden form field from step to step and are never written anywhere: closing the tab
-forgets them. Every POST carries the session's CSRF token.
+forgets them, unless the person sends them to the clinic from the result page and ticks the consent box
+(`POST /send`). Every POST carries the session's CSRF token.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from rejuv.domain.errors import FieldError, IntakeError
+from rejuv.services import submissions
+from rejuv.services.errors import Invalid
 from rejuv.web.deps import AppState, SessionDep, StateDep
 from rejuv.web.pages import ResultPage, StepPage
 from rejuv.web.pdf import render_pdf
@@ -95,6 +98,39 @@ async def summary_pdf(request: Request, state: StateDep, session: SessionDep) ->
         pdf,
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="rejuv-summary-{page.generated_on}.pdf"'},
+    )
+
+
+@router.post("/send", response_class=HTMLResponse)
+async def send_to_clinic(request: Request, state: StateDep, session: SessionDep) -> HTMLResponse:
+    """Store the answers for the clinic, only with the consent box ticked; otherwise say why beside the field.
+
+    The result is recomputed from the hidden answers (never read from the form) by the use case itself.
+    """
+    form = await _form(request, session)
+    page = _result_page(state, decode_state(_first(form, "state")), {})
+    if isinstance(page, tuple):
+        return _step(request, state, *page)
+    values = {key: _first(form, key) or "" for key in ("name", "contact")}
+    consent = _first(form, "consent") == "yes"
+    try:
+        saved = await run_in_threadpool(
+            submissions.send_submission,
+            state.uow(),
+            state.advisor,
+            values["name"],
+            values["contact"],
+            consent,
+            page.intake,
+        )
+    except Invalid as exc:
+        errors = {e.path: e.message for e in exc.errors}
+        context = {"page": page, "title": "Your result", "send_errors": errors, "send_values": values}
+        return render(request, "result.html", context, 422)
+    return render(
+        request,
+        "sent.html",
+        {"title": "Sent to the clinic", "submission": saved, "answers_shown": page.answers_shown},
     )
 
 

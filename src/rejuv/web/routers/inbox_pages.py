@@ -1,0 +1,105 @@
+"""The clinic's inbox: answers people sent from the decision aid, to read, import as a patient and
+consultation, or delete (which wipes the personal fields).
+
+Clinicians only (admins get 403, as for other patient data); every form carries the CSRF token; every read
+and write is audited by the services.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from rejuv.services import patients, submissions
+from rejuv.services.errors import Conflict, Invalid
+from rejuv.services.records import Submission, User
+from rejuv.web.deps import ClinicianDep, RowId, SessionDep, StateDep
+from rejuv.web.security import CSRF_FIELD, check_csrf
+from rejuv.web.templating import render
+
+router = APIRouter(prefix="/clinic/inbox", include_in_schema=False)
+IMPORT_FIELDS = ("reference", "full_name", "birth_year", "decision", "final_decision", "override_reason", "notes")
+
+
+async def _form(request: Request, session: SessionDep) -> dict[str, str]:
+    """The first value of each field, after the CSRF check (these forms have no repeated fields)."""
+    data = await request.form(max_files=0, max_fields=50)
+    form: dict[str, str] = {}
+    for key, value in data.multi_items():
+        if isinstance(value, str):
+            form.setdefault(key, value)
+    check_csrf(session, form.get(CSRF_FIELD) or None)
+    return form
+
+
+@router.get("", response_class=HTMLResponse)
+def inbox_page(request: Request, state: StateDep, user: ClinicianDep) -> HTMLResponse:
+    found = submissions.inbox(state.uow(), user.username)
+    return render(request, "clinic/inbox.html", {"title": "Inbox", "user": user, "submissions": found})
+
+
+@router.get("/{submission_id}", response_class=HTMLResponse)
+def submission_page(request: Request, submission_id: RowId, state: StateDep, user: ClinicianDep) -> HTMLResponse:
+    found = submissions.get_submission(state.uow(), user.username, submission_id)
+    return _submission(request, user, found, {}, {"full_name": found.name, "decision": "accept"})
+
+
+@router.post("/{submission_id}/import", response_class=HTMLResponse)
+async def import_submission(
+    request: Request, submission_id: RowId, state: StateDep, user: ClinicianDep, session: SessionDep
+) -> Response:
+    form = await _form(request, session)
+    values = {key: form.get(key, "") for key in IMPORT_FIELDS}
+    try:
+        year = patients.birth_year_from(values["birth_year"])
+        imported = await run_in_threadpool(
+            submissions.import_submission,
+            state.uow(),
+            state.advisor,
+            user.username,
+            submission_id,
+            values["reference"],
+            values["full_name"],
+            year,
+            values["decision"],
+            values["final_decision"] or None,
+            values["override_reason"],
+            values["notes"],
+        )
+    except (Invalid, Conflict) as exc:
+        found = await run_in_threadpool(submissions.get_submission, state.uow(), user.username, submission_id)
+        errors = {e.path: e.message for e in exc.errors}
+        return _submission(request, user, found, errors, values, 409 if isinstance(exc, Conflict) else 422)
+    return RedirectResponse(f"/clinic/consultations/{imported.consultation.id}", status_code=303)
+
+
+@router.post("/{submission_id}/delete")
+async def delete_submission(
+    request: Request, submission_id: RowId, state: StateDep, user: ClinicianDep, session: SessionDep
+) -> Response:
+    await _form(request, session)
+    await run_in_threadpool(submissions.delete_submission, state.uow(), user.username, submission_id)
+    return RedirectResponse("/clinic/inbox", status_code=303)
+
+
+def _submission(
+    request: Request,
+    user: User,
+    found: Submission,
+    errors: dict[str, str],
+    values: dict[str, str],
+    status: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "clinic/submission.html",
+        {
+            "title": f"Submission {found.code}",
+            "user": user,
+            "submission": found,
+            "errors": errors,
+            "values": values,
+        },
+        status,
+    )
