@@ -225,3 +225,13 @@ def test_every_inbox_read_and_write_is_audited(db_client: TestClient) -> None:
 def test_a_missing_submission_is_404(db_client: TestClient) -> None:
     log_in_page(db_client, "dr")
     assert db_client.get("/clinic/inbox/42").status_code == 404
+
+
+def test_one_address_cannot_flood_the_inbox(client: TestClient) -> None:
+    form = send_form(client, name="Ann E.", contact="ann@example.org", consent="yes")
+    for _ in range(5):
+        assert client.post("/send", data=form).status_code == 200
+    refused = client.post("/send", data=form)
+    assert refused.status_code == 429
+    assert "Too many answers were sent from here just now" in refused.text
+    assert len(stored(client)) == 5

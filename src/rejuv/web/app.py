@@ -42,6 +42,11 @@ HERE = Path(__file__).parent
 PDF_SLOTS = 2  # PDFs rendered at once per process (each takes seconds of CPU)
 
 
+# A person sends their answers once or twice; more from one address in 10 minutes is a script filling the inbox.
+SENDS_PER_WINDOW = 5
+SEND_WINDOW_SECONDS = 600
+
+
 def create_app(settings: Settings, advisor: Advisor | None = None) -> FastAPI:
     engine = make_engine(settings.resolved_database_url)
     migrate(engine)
@@ -56,6 +61,7 @@ def create_app(settings: Settings, advisor: Advisor | None = None) -> FastAPI:
         templates=templates,
         sessions=SessionCodec(settings),
         limiter=LoginRateLimiter(settings.login_attempts_per_window, settings.login_window_seconds),
+        send_limiter=LoginRateLimiter(SENDS_PER_WINDOW, SEND_WINDOW_SECONDS),
         steps=build_steps(advisor.kb),
         planner=Planner.load(advisor.kb, settings.knowledge_path),
     )

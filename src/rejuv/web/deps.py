@@ -34,6 +34,7 @@ class AppState:
     templates: Jinja2Templates
     sessions: SessionCodec
     limiter: LoginRateLimiter
+    send_limiter: LoginRateLimiter  # sends to the clinic per address, so nobody can flood the inbox
     steps: tuple[Step, ...]
     planner: Planner
 

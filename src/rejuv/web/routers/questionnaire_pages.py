@@ -21,7 +21,7 @@ from rejuv.web.pages import ResultPage, StepPage
 from rejuv.web.pdf import render_pdf
 from rejuv.web.questionnaire import Answers, decode_state, encode_state, merge, to_intake, validate
 from rejuv.web.result import build_result
-from rejuv.web.security import CSRF_FIELD, check_csrf
+from rejuv.web.security import CSRF_FIELD, TooManyAttempts, check_csrf
 from rejuv.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -113,6 +113,17 @@ async def send_to_clinic(request: Request, state: StateDep, session: SessionDep)
         return _step(request, state, *page)
     values = {key: _first(form, key) or "" for key in ("name", "contact")}
     consent = _first(form, "consent") == "yes"
+    if consent:
+        client = request.client.host if request.client else "unknown"
+        try:
+            state.send_limiter.check(client, client)
+        except TooManyAttempts as exc:
+            minutes = max(1, round(exc.retry_after_seconds / 60))
+            message = (
+                f"Too many answers were sent from here just now. Try again in {minutes} minutes, or call the clinic."
+            )
+            context = {"page": page, "title": "Your result", "send_errors": {"consent": message}, "send_values": values}
+            return render(request, "result.html", context, 429)
     try:
         saved = await run_in_threadpool(
             submissions.send_submission,
