@@ -1,8 +1,11 @@
 """The recommendation: what the engine concludes, why, and from which rules and parameters.
 
-These are plain frozen dataclasses rather than pydantic models: they are built on the hot path (thousands per
-second in the benchmark) and are never parsed from outside. `to_dict()` yields the public contract
-`recommendation.schema.json`, version 1, plus fields the contract allows us to add.
+These are plain dataclasses rather than pydantic models: they are built on the hot path (thousands per second
+in the benchmark) and are never parsed from outside. The per-intake ones (findings, options, steps, the
+recommendation) are slotted but not frozen, because a frozen dataclass is about six times slower to build;
+treat them as values all the same. Reason and ParameterRead stay frozen: they are cached and shared.
+`to_dict()` yields the public contract `recommendation.schema.json`, version 1, plus fields the contract allows
+us to add.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ class ParameterRead:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built for every intake: see the module docstring on why not frozen
 class Finding:
     """A contraindication, precaution, referral trigger or note found in the intake."""
 
@@ -88,7 +91,7 @@ class Finding:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built for every intake: see the module docstring on why not frozen
 class OptionAssessment:
     treatment: str
     name: str
@@ -108,7 +111,7 @@ class OptionAssessment:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built for every intake: see the module docstring on why not frozen
 class TraceStep:
     """One step of the decision policy and what it concluded."""
 
@@ -120,7 +123,7 @@ class TraceStep:
         return {"step": self.step, "outcome": self.outcome, "rules": list(self.rules)}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built for every intake: see the module docstring on why not frozen
 class Recommendation:
     decision: Decision
     summary: str

@@ -21,7 +21,7 @@ from rejuv.knowledge.loader import KnowledgeBase
 from rejuv.knowledge.schema import Rule
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per fired rule per intake; not frozen because frozen construction is slow
 class Hit:
     """A rule fired. `treatments` narrows the rule's own list (None: all of them)."""
 
@@ -31,7 +31,7 @@ class Hit:
     threshold: str | None = None  # overrides the first parameter as the sentence's {threshold}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per intake; not frozen because frozen construction is slow
 class Facts:
     """The intake's answers, gathered once per screening so that each of the many checks is a few lookups."""
 
