@@ -173,7 +173,8 @@ def test_every_read_and_write_of_patient_data_is_in_the_audit_log(db_client: Tes
     entries = db_client.get("/api/audit").json()
     trail = [(e["actor"], e["action"], e["entity"], e["entity_id"]) for e in reversed(entries)]
     pid, cid = str(patient["id"]), str(saved["id"])
-    assert [t for t in trail if t[0] == "dr"] == [
+    assert ("dr", "login", "session") in {t[:3] for t in trail}
+    assert [t for t in trail if t[0] == "dr" and t[2] != "session"] == [
         ("dr", "create", "patient", pid),
         ("dr", "read", "patient_list", None),
         ("dr", "read", "patient", pid),
@@ -181,6 +182,19 @@ def test_every_read_and_write_of_patient_data_is_in_the_audit_log(db_client: Tes
         ("dr", "read", "consultation", cid),
     ]
     assert all(e["at"] for e in entries)
+
+
+def test_logins_failed_logins_and_logouts_are_in_the_audit_log(db_client: TestClient) -> None:
+    add_user(db_client, "dr", "clinician")
+    assert db_client.post("/api/session", json={"username": "dr", "password": "not the password"}).status_code == 401
+    assert db_client.post("/api/session", json={"username": "nobody", "password": "whatever it is"}).status_code == 401
+    token = db_client.post("/api/session", json={"username": "dr", "password": PASSWORD}).json()["csrf_token"]
+    assert db_client.delete("/api/session", headers={"X-CSRF-Token": token}).status_code == 204
+    log_in_api(db_client, "root", "admin")
+    trail = [
+        (e["actor"], e["action"]) for e in reversed(db_client.get("/api/audit").json()) if e["entity"] == "session"
+    ]
+    assert trail[:4] == [("dr", "login_failed"), ("nobody", "login_failed"), ("dr", "login"), ("dr", "logout")]
 
 
 def test_a_wrong_password_is_a_401_and_repeated_failures_are_rate_limited(db_client: TestClient) -> None:

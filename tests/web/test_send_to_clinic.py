@@ -215,7 +215,7 @@ def test_every_inbox_read_and_write_is_audited(db_client: TestClient) -> None:
     form = {"csrf_token": csrf_from(page), "reference": "R1", "full_name": "Ann", "decision": "accept"}
     db_client.post("/clinic/inbox/1/import", data=form, follow_redirects=False)
     db_client.post("/clinic/inbox/2/delete", data={"csrf_token": csrf_from(page)}, follow_redirects=False)
-    trail = [entry for entry in audit_trail(db_client) if entry[0] == "dr"]
+    trail = [entry for entry in audit_trail(db_client) if entry[0] == "dr" and entry[2] != "session"]
     assert trail[:2] == [("dr", "read", "submission_list"), ("dr", "read", "submission")]
     assert ("dr", "import", "submission") in trail
     assert ("dr", "create", "patient") in trail and ("dr", "create", "consultation") in trail

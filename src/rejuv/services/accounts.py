@@ -51,20 +51,30 @@ def create_user(
     return user
 
 
-def authenticate(uow: UnitOfWork, username: str, password: str) -> User | None:
-    """The user if the password matches, else None. Upgrades the stored hash when argon2 parameters change."""
+def authenticate(uow: UnitOfWork, username: str, password: str, clock: Clock = utc_now) -> User | None:
+    """The user if the password matches, else None. Upgrades the stored hash when argon2 parameters change.
+
+    Every attempt is audited, failed ones under the name that was typed (cut to the column's length), so an
+    admin can see guessing against an account.
+    """
+    name = username.strip().lower()
     with uow:
-        user = uow.users.get_by_username(username.strip().lower())
+        user = uow.users.get_by_username(name)
         stored = user.password_hash if user else _DUMMY_HASH
         try:
             _hasher.verify(stored, password)
+            matched = user is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return None
-        if user is None:
+            matched = False
+        if not matched or user is None:
+            typed = "".join(ch if ch.isprintable() else "?" for ch in name[:64]) or "(blank)"
+            uow.audit.add(typed, "login_failed", "session", None, "", clock())
+            uow.commit()
             return None
         if _hasher.check_needs_rehash(stored):
             uow.users.set_password_hash(user.id, hash_password(password))
-            uow.commit()
+        uow.audit.add(user.username, "login", "session", str(user.id), "", clock())
+        uow.commit()
         return user
 
 
@@ -73,10 +83,12 @@ def list_users(uow: UnitOfWork) -> list[User]:
         return uow.users.all()
 
 
-def end_sessions(uow: UnitOfWork, user_id: int) -> None:
+def end_sessions(uow: UnitOfWork, user_id: int, clock: Clock = utc_now) -> None:
     """Log a user out everywhere: every session cookie issued so far stops working, even a copied one."""
     with uow:
         uow.users.end_sessions(user_id)
+        user = uow.users.get(user_id)
+        uow.audit.add(user.username if user else str(user_id), "logout", "session", str(user_id), "", clock())
         uow.commit()
 
 
