@@ -40,13 +40,11 @@ class Advisor:
 
     def recommend(self, document: Mapping[str, Any]) -> dict[str, Any]:
         """Contract in, contract out; raises IntakeError naming every bad field. A fresh dict every call."""
-        result: dict[str, Any] = json.loads(self.recommend_json(document))
-        return result
+        return recommend(parse_intake(document), self.kb).to_dict()
 
     def recommend_json(self, document: Mapping[str, Any] | Any) -> bytes:
         """The recommendation as UTF-8 JSON bytes; raises IntakeError naming every bad field."""
-        result = recommend(parse_intake(document), self.kb).to_dict()
-        return json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode()
+        return json.dumps(self.recommend(document), ensure_ascii=False, separators=(",", ":")).encode()
 
     def treatment_ids(self) -> list[str]:
         return list(self.kb.treatments)

@@ -151,9 +151,6 @@ class LoginRateLimiter:
             for key, _limit in limits:
                 self._attempts.setdefault(key, deque()).append(now)
 
-    def fail(self, client: str, username: str, now: float | None = None) -> None:
-        """A wrong password: already counted by `check`, kept so call sites read as what happened."""
-
     def succeed(self, client: str, username: str) -> None:
         """A right password: give the address its attempt back and clear the username's failures."""
         with self._lock:

@@ -69,7 +69,6 @@ def log_in(body: LoginBody, request: Request, state: StateDep, session: SessionD
     state.limiter.check(client, body.username)
     user = authenticate(state.uow(), body.username, body.password)
     if user is None:
-        state.limiter.fail(client, body.username)
         raise NotAuthenticated()
     state.limiter.succeed(client, body.username)
     state.sessions.log_in(session, user.id, user.session_version)

@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from rejuv.domain.errors import FieldError
+from rejuv.planning.centrifuge import LIMITS
 from rejuv.planning.chart.face_chart import ChartRequest
 from rejuv.planning.chart.svg import render_svg
 from rejuv.planning.ics import export_ics
@@ -108,11 +109,15 @@ def chart(body: ChartBody, state: StateDep, format: Literal["json", "svg"] = "js
     return drawn.as_dict()
 
 
+# The core's physical limits, so the API documents and checks the same bounds the calculators enforce.
+RADIUS_CM, RPM, RCF_G = LIMITS["radius_cm"], LIMITS["rpm"], LIMITS["rcf_g"]
+
+
 @router.get("/prp/rpm", summary="The rotor speed (rpm) that gives a force in g at a rotor radius", responses=ERRORS)
 def prp_rpm(
     state: StateDep,
-    radius_cm: Annotated[float, Query(ge=0.1, le=100, description="axis to tube bottom, cm")],
-    rcf: Annotated[float, Query(gt=0, le=1e6, description="force wanted, × g")],
+    radius_cm: Annotated[float, Query(ge=RADIUS_CM[0], le=RADIUS_CM[1], description="axis to tube bottom, cm")],
+    rcf: Annotated[float, Query(ge=RCF_G[0], le=RCF_G[1], description="force wanted, × g")],
 ) -> dict[str, float]:
     try:
         return {"rpm": round(state.planner.rpm(radius_cm, rcf), 1)}
@@ -123,8 +128,8 @@ def prp_rpm(
 @router.get("/prp/rcf", summary="The force in g that a rotor speed gives at a rotor radius", responses=ERRORS)
 def prp_rcf(
     state: StateDep,
-    radius_cm: Annotated[float, Query(ge=0.1, le=100, description="axis to tube bottom, cm")],
-    rpm: Annotated[float, Query(gt=0, le=1e6, description="revolutions per minute")],
+    radius_cm: Annotated[float, Query(ge=RADIUS_CM[0], le=RADIUS_CM[1], description="axis to tube bottom, cm")],
+    rpm: Annotated[float, Query(ge=RPM[0], le=RPM[1], description="revolutions per minute")],
 ) -> dict[str, float]:
     try:
         return {"rcf": round(state.planner.rcf(radius_cm, rpm), 1)}

@@ -65,7 +65,6 @@ async def log_in(request: Request, state: StateDep, session: SessionDep) -> Resp
         authenticate, state.uow(), username, password
     )
     if user is None:
-        state.limiter.fail(client, username)
         return render(
             request,
             "clinic/login.html",
