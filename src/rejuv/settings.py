@@ -37,6 +37,14 @@ class Settings(BaseModel):
     login_attempts_per_window: int = Field(5, description="REJUV_LOGIN_ATTEMPTS: failed logins allowed a window")
     login_window_seconds: int = Field(300, description="REJUV_LOGIN_WINDOW: rate-limit window for logins")
     knowledge_path: Path | None = Field(None, description="REJUV_KNOWLEDGE_PATH: an alternative knowledge base")
+    trusted_proxies: tuple[str, ...] = Field(
+        (),
+        description="REJUV_TRUSTED_PROXIES: comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For is believed; empty means the socket's peer is the client",
+    )
+    submission_retention_days: int = Field(
+        30, description="REJUV_SUBMISSION_RETENTION_DAYS: answers sent to the clinic are deleted after this"
+    )
 
     @field_validator("secret_key")
     @classmethod
@@ -52,7 +60,9 @@ class Settings(BaseModel):
             raise ValueError("the body limit must be between 1 KiB and 16 MiB")
         return value
 
-    @field_validator("login_attempts_per_window", "login_window_seconds", "session_max_age_seconds")
+    @field_validator(
+        "login_attempts_per_window", "login_window_seconds", "session_max_age_seconds", "submission_retention_days"
+    )
     @classmethod
     def _positive(cls, value: int) -> int:
         if value < 1:
@@ -87,9 +97,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ("REJUV_SESSION_MAX_AGE", "session_max_age_seconds"),
         ("REJUV_LOGIN_ATTEMPTS", "login_attempts_per_window"),
         ("REJUV_LOGIN_WINDOW", "login_window_seconds"),
+        ("REJUV_SUBMISSION_RETENTION_DAYS", "submission_retention_days"),
     ]:
         if env.get(name):
             values[field] = int(env[name])
+    if env.get("REJUV_TRUSTED_PROXIES"):
+        values["trusted_proxies"] = tuple(p.strip() for p in env["REJUV_TRUSTED_PROXIES"].split(",") if p.strip())
     if env.get("REJUV_KNOWLEDGE_PATH"):
         values["knowledge_path"] = Path(env["REJUV_KNOWLEDGE_PATH"])
     return Settings.model_validate(values)
