@@ -9,7 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -143,3 +155,17 @@ class SubmissionRow(Base):
     knowledge_version: Mapped[str] = mapped_column(String(128), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
+    # The form's (or API caller's) token: the same key twice is the same send, not a second submission.
+    send_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True, index=True)
+
+
+class RateLimitEventRow(Base):
+    """One counted attempt (a login, a send) in a named bucket such as "login-ip:203.0.113.9"; kept in the
+    database so every server process enforces one shared limit."""
+
+    __tablename__ = "rate_limit_events"
+    __table_args__ = (Index("ix_rate_limit_events_bucket_at", "bucket", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(160), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), nullable=False)
