@@ -10,13 +10,13 @@ is why every optional field is `None` by default rather than a falsy value.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 
 from rejuv.domain.errors import FieldError, IntakeError
+from rejuv.domain.strict_json import decode_json_noting_nulls
 
 ConcernId = Literal[
     "fine_lines",
@@ -276,66 +276,9 @@ def _null_fields(node: Any, path: str) -> Iterator[FieldError]:
                 yield from _null_fields(item, here)
 
 
-def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    mapping = dict(pairs)
-    if len(mapping) != len(pairs):
-        # A repeated key would silently let a later "pregnant": false override an earlier true.
-        keys = [key for key, _value in pairs]
-        raise _DuplicateKey(next(key for key in keys if keys.count(key) > 1))
-    return mapping
-
-
-def _refuse_constant(name: str) -> Any:
-    raise _NotJson(f"{name} is not a JSON number")
-
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-class _NotJson(ValueError):
-    pass
-
-
-def decode_json(text: str | bytes) -> Any:
-    """Decode JSON strictly: a key given twice in one object, NaN and Infinity are refused (IntakeError)."""
-    return _decode(text)[0]
-
-
-def _decode(text: str | bytes) -> tuple[Any, bool]:
-    """The document, and whether any object in it holds a null (seen while decoding, so no second pass)."""
-    saw_null = False
-
-    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        nonlocal saw_null
-        mapping = _refuse_duplicate_keys(pairs)
-        if not saw_null and None in mapping.values():
-            saw_null = True
-        return mapping
-
-    try:
-        document = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=_refuse_constant)
-    except RecursionError:
-        raise IntakeError([FieldError("", "not valid JSON for an intake: nested too deeply")]) from None
-    except json.JSONDecodeError as exc:
-        raise IntakeError(
-            [FieldError("", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")]
-        ) from None
-    except UnicodeDecodeError:
-        raise IntakeError([FieldError("", "not valid JSON: the text is not UTF-8")]) from None
-    except _DuplicateKey as exc:
-        raise IntakeError([FieldError("", f"the key '{exc}' appears twice in one object")]) from None
-    except _NotJson as exc:
-        raise IntakeError([FieldError("", f"not valid JSON: {exc}")]) from None
-    except ValueError:  # an integer of thousands of digits: Python refuses to read it
-        raise IntakeError([FieldError("", "not valid JSON for an intake: a number is far too large")]) from None
-    # Nulls inside arrays are refused by the contract's item types, so objects are the only place to look.
-    return document, saw_null
-
-
 def parse_intake_json(text: str | bytes) -> Intake:
     """Decode JSON text and parse it; a syntax error is reported with its line and column."""
-    document, saw_null = _decode(text)
+    document, saw_null = decode_json_noting_nulls(text)
     return parse_intake(document, may_hold_null=saw_null)
 
 

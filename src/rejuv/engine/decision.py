@@ -16,7 +16,7 @@ number of treatments, although the recommendation contract's `decision` names on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from rejuv.domain.intake import Intake
@@ -172,68 +172,63 @@ def _decide(case: _Case) -> str:
 def _by_preferences(
     intake: Intake, candidates: list[Treatment], steps: list[TraceStep], reasons: dict[str, list[Reason]]
 ) -> str | None:
-    """The practical preferences that only some candidates meet; a decision only if they agree."""
-    prefs = intake.prefs
-    pointing: list[tuple[str, set[str], dict[str, Reason]]] = []
+    """The practical preferences that only some candidates meet; a decision only if they agree.
 
-    def consider(name: str, meets: dict[str, bool], texts: dict[str, Reason]) -> None:
+    Each preference's sentence is written only for the treatment finally chosen (the others are never shown).
+    """
+    prefs = intake.prefs
+    pointing: list[tuple[str, set[str], Callable[[Treatment], Reason]]] = []
+
+    def consider(name: str, meets: dict[str, bool], because: Callable[[Treatment], Reason]) -> None:
         winners = {tid for tid, ok in meets.items() if ok}
         if 0 < len(winners) < len(meets):
-            pointing.append((name, winners, texts))
+            pointing.append((name, winners, because))
 
     if prefs.visits == "fewer_visits":
         consider(
             "fewer_visits",
             {t.id: t.practical.few_visits for t in candidates},
-            {
-                t.id: Reason(
-                    "decision_preference",
-                    f"You prefer fewer visits: {t.practical.visits.text}",
-                    tuple(t.practical.visits.citations),
-                )
-                for t in candidates
-            },
+            lambda t: Reason(
+                "decision_preference",
+                f"You prefer fewer visits: {t.practical.visits.text}",
+                tuple(t.practical.visits.citations),
+            ),
         )
     if prefs.budget is not None:
         rank = _BUDGET_RANK[prefs.budget]
         consider(
             "budget",
             {t.id: _BUDGET_RANK[t.practical.cost_band] <= rank for t in candidates},
-            {
-                t.id: Reason(
-                    "decision_preference",
-                    f"It fits your budget: {t.practical.cost.text}",
-                    tuple(t.practical.cost.citations),
-                )
-                for t in candidates
-            },
+            lambda t: Reason(
+                "decision_preference",
+                f"It fits your budget: {t.practical.cost.text}",
+                tuple(t.practical.cost.citations),
+            ),
         )
     if prefs.max_downtime_days is not None:
         limit = prefs.max_downtime_days
         consider(
             "max_downtime_days",
             {t.id: _typical_downtime(t) <= limit for t in candidates},
-            {
-                t.id: Reason(
-                    "decision_preference",
-                    f"Its usual recovery ({format_quantity(_typical_downtime(t), 'days')}) fits the "
-                    f"{format_quantity(limit, 'days')} you can allow.",
-                    tuple(t.downtime.days.citations),
-                )
-                for t in candidates
-            },
+            lambda t: Reason(
+                "decision_preference",
+                f"Its usual recovery ({format_quantity(_typical_downtime(t), 'days')}) fits the "
+                f"{format_quantity(limit, 'days')} you can allow.",
+                tuple(t.downtime.days.citations),
+            ),
         )
     if not pointing:
         steps.append(TraceStep("6 preferences", "no practical preference separates the options"))
         return None
-    agreed = set.intersection(*(winners for _name, winners, _texts in pointing))
-    names = ", ".join(name for name, _w, _t in pointing)
+    agreed = set.intersection(*(winners for _name, winners, _because in pointing))
+    names = ", ".join(name for name, _w, _b in pointing)
     if len(agreed) != 1:
         steps.append(TraceStep("6 preferences", f"preferences ({names}) point different ways"))
         return None
     chosen = agreed.pop()
-    for _name, _winners, texts in pointing:
-        reasons[chosen].append(texts[chosen])
+    treatment = next(t for t in candidates if t.id == chosen)
+    for _name, _winners, because in pointing:
+        reasons[chosen].append(because(treatment))
     steps.append(TraceStep("6 decision", f"{chosen}: practical preferences ({names}) all point to it"))
     return chosen
 

@@ -11,11 +11,12 @@ takes a fraction of a millisecond, so there is nothing worth that risk to save.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from rejuv.domain.intake import parse_intake
 from rejuv.engine import recommend
@@ -38,13 +39,19 @@ class Advisor:
     def version(self) -> str:
         return str(self.kb.version)
 
-    def recommend(self, document: Mapping[str, Any]) -> dict[str, Any]:
-        """Contract in, contract out; raises IntakeError naming every bad field. A fresh dict every call."""
-        return recommend(parse_intake(document), self.kb).to_dict()
+    def recommend(self, document: Mapping[str, Any], *, may_hold_null: bool = True) -> dict[str, Any]:
+        """Contract in, contract out; raises IntakeError naming every bad field. A fresh dict every call.
 
-    def recommend_json(self, document: Mapping[str, Any] | Any) -> bytes:
-        """The recommendation as UTF-8 JSON bytes; raises IntakeError naming every bad field."""
-        return json.dumps(self.recommend(document), ensure_ascii=False, separators=(",", ":")).encode()
+        `may_hold_null=False` when the JSON decoder already saw that no object holds a null.
+        """
+        return recommend(parse_intake(document, may_hold_null=may_hold_null), self.kb).to_dict()
+
+    def recommend_json(self, document: Mapping[str, Any] | Any, *, may_hold_null: bool = True) -> bytes:
+        """The recommendation as UTF-8 JSON bytes; raises IntakeError naming every bad field.
+
+        orjson, because the standard encoder took a quarter of the API's time per request for this 4 KB answer.
+        """
+        return orjson.dumps(self.recommend(document, may_hold_null=may_hold_null))
 
     def treatment_ids(self) -> list[str]:
         return list(self.kb.treatments)

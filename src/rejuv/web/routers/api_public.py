@@ -11,10 +11,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from rejuv.domain.errors import FieldError, IntakeError
-from rejuv.domain.intake import decode_json
+from rejuv.domain.strict_json import decode_json_noting_nulls
 from rejuv.services.errors import Invalid
 from rejuv.web.contracts import contract_schema
-from rejuv.web.deps import StateDep
+from rejuv.web.deps import AppState, StateDep
 from rejuv.web.problems import problem, problem_responses
 
 router = APIRouter(prefix="/api", tags=["decision aid"])
@@ -38,18 +38,24 @@ def _recommend_openapi() -> dict[str, Any]:
         **problem_responses(400, 413, 415, 422),
     },
 )
-async def recommend(request: Request, state: StateDep) -> Response:
-    """Intake contract in, recommendation contract out. Nothing is stored."""
+async def recommend(request: Request) -> Response:
+    """Intake contract in, recommendation contract out. Nothing is stored.
+
+    The hottest route (see bench/web_recommend.py), so it reads the app state off the request instead of
+    declaring a dependency: each declared dependency adds resolving work to every request.
+    """
+    state: AppState = request.app.state.rejuv
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
         return problem(415, "Send the intake as application/json.", errors=[FieldError("body", "must be JSON")])
     body = await request.body()
     try:
-        document = decode_json(body)  # strict: a repeated key could hide "pregnant": true behind a false
+        # Strict: a repeated key could hide "pregnant": true behind a false.
+        document, saw_null = decode_json_noting_nulls(body)
     except IntakeError as exc:
         return problem(400, f"The body is not valid JSON: {exc.errors[0].message}.", errors=exc.errors)
     try:
-        encoded = state.advisor.recommend_json(document)
+        encoded = state.advisor.recommend_json(document, may_hold_null=saw_null)
     except IntakeError as exc:
         return problem(422, "The intake does not match the contract.", errors=exc.errors, instance="/api/recommend")
     return Response(encoded, media_type="application/json")
