@@ -44,6 +44,11 @@ OPERATIONS = [
     "GET /api/consultations/{consultation_id}",
     "GET /api/consultations/{consultation_id}/plan",
     "GET /api/audit",
+    "POST /api/submissions",
+    "GET /api/submissions",
+    "GET /api/submissions/{code}",
+    "POST /api/submissions/{code}/import",
+    "DELETE /api/submissions/{code}",
 ]
 
 
@@ -83,6 +88,7 @@ WITHOUT_INPUT = {
     "GET /api/knowledge",
     "DELETE /api/session",
     "GET /api/treatments/{treatment_id}",
+    "GET /api/submissions",
 }
 CLINIC = [
     "GET /api/patients",
@@ -91,6 +97,10 @@ CLINIC = [
     "POST /api/consultations",
     "GET /api/consultations/{consultation_id}",
     "GET /api/consultations/{consultation_id}/plan",
+    "GET /api/submissions",
+    "GET /api/submissions/{code}",
+    "POST /api/submissions/{code}/import",
+    "DELETE /api/submissions/{code}",
 ]
 CASES = [
     pytest.param(label, mode, id=f"{label}-{mode.value}")
@@ -121,6 +131,7 @@ def test_no_generated_request_causes_a_server_error(api_schema: Any, label: str,
         pytest.param(label, mode, id=f"{label}-{mode.value}")
         for label in CLINIC
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+        if not (mode is GenerationMode.NEGATIVE and label in WITHOUT_INPUT)
     ],
 )
 def test_no_generated_request_from_a_logged_in_clinician_causes_a_server_error(

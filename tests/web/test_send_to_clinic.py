@@ -1,11 +1,15 @@
 """A person sends their answers to the clinic from the result page; a clinician reads, imports or deletes them.
 
 Runs on SQLite and PostgreSQL (`db_client`): nothing is stored without consent, the result is the server's,
-the inbox is for clinicians only, every form needs its CSRF token and every read and write is audited.
+the inbox is for clinicians only, every form needs its CSRF token and every read and write is audited. Sending
+the same form again (refresh, double click, back and send) stores nothing new; answers past the retention
+period are wiped before anyone can read them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import re
 from typing import Any
 
@@ -17,12 +21,31 @@ from rejuv.storage.tables import SubmissionRow
 
 INBOX_PAGES = ["/clinic/inbox", "/clinic/inbox/1"]
 INBOX_FORMS = ["/clinic/inbox/1/import", "/clinic/inbox/1/delete"]
+SEND_KEY_INPUT = re.compile(r'name="send_key" value="([^"]+)"')
+
+
+def send_key_from(page: str) -> str:
+    found = SEND_KEY_INPUT.search(page)
+    assert found, "the send form has no send key"
+    return html.unescape(found.group(1))
 
 
 def send_form(client: TestClient, **fields: str) -> dict[str, Any]:
     result = walk(client)
     assert result.status_code == 200, result.text[:2000]
-    return {"csrf_token": csrf_from(result.text), "state": hidden_state(result.text), **fields}
+    return {
+        "csrf_token": csrf_from(result.text),
+        "state": hidden_state(result.text),
+        "send_key": send_key_from(result.text),
+        **fields,
+    }
+
+
+def reopened(client: TestClient, form: dict[str, Any]) -> dict[str, Any]:
+    """The same answers on a result page rendered again (POST /result), which carries a new send key."""
+    page = client.post("/result", data={"csrf_token": form["csrf_token"], "state": form["state"]})
+    assert page.status_code == 200
+    return {**form, "send_key": send_key_from(page.text)}
 
 
 def stored(client: TestClient) -> list[SubmissionRow]:
@@ -230,8 +253,113 @@ def test_a_missing_submission_is_404(db_client: TestClient) -> None:
 def test_one_address_cannot_flood_the_inbox(client: TestClient) -> None:
     form = send_form(client, name="Ann E.", contact="ann@example.org", consent="yes")
     for _ in range(5):
+        form = reopened(client, form)
         assert client.post("/send", data=form).status_code == 200
-    refused = client.post("/send", data=form)
+    refused = client.post("/send", data=reopened(client, form))
     assert refused.status_code == 429
     assert "Too many answers were sent from here just now" in refused.text
     assert len(stored(client)) == 5
+
+
+def test_each_rendering_of_the_result_page_carries_its_own_send_key(db_client: TestClient) -> None:
+    form = send_form(db_client)
+    again = reopened(db_client, form)
+    assert len(form["send_key"]) >= 32 and form["send_key"] != again["send_key"]
+
+
+@pytest.mark.parametrize("repeats", [2, 3])
+def test_sending_the_same_form_again_stores_one_copy_and_shows_the_same_code(
+    db_client: TestClient, repeats: int
+) -> None:
+    form = send_form(db_client, name="Ann E.", contact="ann@example.org", consent="yes")
+    pages = [db_client.post("/send", data=form) for _ in range(repeats)]
+    assert [p.status_code for p in pages] == [200] * repeats
+    codes = {re.search(r'id="reference-code">([A-Z0-9-]+)<', p.text).group(1) for p in pages}  # type: ignore[union-attr]
+    assert len(codes) == 1
+    assert 'id="already-sent"' not in pages[0].text
+    assert all("They were not stored a second time." in p.text for p in pages[1:])
+    assert len(stored(db_client)) == 1
+    assert audit_trail(db_client) == [("person (decision aid)", "create", "submission")]
+
+
+def test_repeating_a_send_does_not_count_against_the_send_limit(client: TestClient) -> None:
+    form = send_form(client, name="Ann E.", contact="ann@example.org", consent="yes")
+    assert [client.post("/send", data=form).status_code for _ in range(8)] == [200] * 8
+    assert len(stored(client)) == 1
+
+
+@pytest.mark.parametrize("key", ["", "short", "x" * 65, "bad key with spaces!!"])
+def test_a_send_form_with_a_damaged_key_stores_nothing_and_offers_a_fresh_one(db_client: TestClient, key: str) -> None:
+    form = {**send_form(db_client, name="Ann", contact="0123", consent="yes"), "send_key": key}
+    response = db_client.post("/send", data=form)
+    assert response.status_code == 422
+    assert "This page was out of date, so nothing was sent." in response.text
+    assert 'value="Ann"' in response.text
+    assert db_client.post("/send", data={**form, "send_key": send_key_from(response.text)}).status_code == 200
+    assert len(stored(db_client)) == 1
+
+
+def test_a_changed_contact_sent_from_the_same_page_is_named_beside_the_field(db_client: TestClient) -> None:
+    form = send_form(db_client, name="Ann", contact="0123", consent="yes")
+    code = re.search(r'id="reference-code">([A-Z0-9-]+)<', db_client.post("/send", data=form).text).group(1)  # type: ignore[union-attr]
+    changed = db_client.post("/send", data={**form, "contact": "0999"})
+    assert changed.status_code == 409
+    error = re.search(r'id="send-contact-error">(.*?)</p>', changed.text, re.S)
+    assert error and code in error.group(1) and "Nothing new was stored" in error.group(1)
+    assert 'value="0999"' in changed.text  # what was typed is still there, not dropped
+    assert send_key_from(changed.text) == form["send_key"]  # pressing Send again does not make a second copy
+    [row] = stored(db_client)
+    assert row.contact == "0123"
+
+
+def test_resending_after_the_clinic_deleted_the_answers_does_not_store_them_again(db_client: TestClient) -> None:
+    form = send_form(db_client, name="Ann Example", contact="0123", consent="yes")
+    code = re.search(r'id="reference-code">([A-Z0-9-]+)<', db_client.post("/send", data=form).text).group(1)  # type: ignore[union-attr]
+    log_in_page(db_client, "dr")
+    page = db_client.get("/clinic/inbox/1").text
+    db_client.post("/clinic/inbox/1/delete", data={"csrf_token": csrf_from(page)}, follow_redirects=False)
+    again = db_client.post("/send", data={**form, "csrf_token": csrf_from(page)})
+    assert again.status_code == 409
+    assert "These answers were already sent, and then deleted" in again.text
+    assert code in again.text and "not</strong> stored again" in again.text
+    [row] = stored(db_client)
+    assert (row.status, row.name, row.contact, row.intake) == ("deleted", "", "", {})
+    fresh = db_client.post("/result", data={"csrf_token": csrf_from(page), "state": form["state"]})
+    assert fresh.status_code == 200 and send_key_from(fresh.text) != form["send_key"]
+
+
+def test_the_confirmation_gives_the_date_the_answers_will_be_deleted(db_client: TestClient) -> None:
+    response = db_client.post("/send", data=send_form(db_client, name="Ann", contact="0123", consent="yes"))
+    [row] = stored(db_client)
+    due = row.created_at + dt.timedelta(days=30)
+    found = re.search(r'id="delete-on">([^<]+)<', response.text)
+    assert found and found.group(1) == f"{due.day} {due:%B %Y}"
+    assert "(30 days after you sent them)" in response.text
+
+
+def test_the_send_form_says_how_long_the_clinic_keeps_the_answers(db_client: TestClient) -> None:
+    assert "for 30\n    days, and then deletes them" in walk(db_client).text
+
+
+def test_a_send_form_without_a_key_is_still_sent_once_per_press(db_client: TestClient) -> None:
+    """A page cached before send keys existed still works (nothing the person typed is lost), without the
+    repeat protection."""
+    form = dict(send_form(db_client, name="Ann", contact="0123", consent="yes"))
+    del form["send_key"]
+    assert [db_client.post("/send", data=form).status_code for _ in range(2)] == [200, 200]
+    assert len(stored(db_client)) == 2
+
+
+def test_answers_past_the_retention_period_are_wiped_before_the_inbox_shows_them(db_client: TestClient) -> None:
+    state = db_client.app.state.rejuv  # type: ignore[attr-defined]
+    with state.uow() as uow:
+        old = dt.datetime.now(dt.UTC) - dt.timedelta(days=31)
+        uow.submissions.add("OLDS-CODE", "Old Person", "0123", {"a": 1}, {"decision": "prp"}, "kv", old)
+        uow.commit()
+    code = send(db_client, name="Ann New")
+    log_in_page(db_client, "dr")
+    inbox = db_client.get("/clinic/inbox").text
+    assert code in inbox and "OLDS-CODE" not in inbox and "Old Person" not in inbox
+    old_row = next(r for r in stored(db_client) if r.code == "OLDS-CODE")
+    assert (old_row.status, old_row.name, old_row.contact, old_row.intake) == ("deleted", "", "", {})
+    assert ("retention period (automatic)", "purge", "submission") in audit_trail(db_client)

@@ -18,6 +18,7 @@ from rich.console import Console
 from rejuv import __version__
 from rejuv.cli.planning import chart_command, plan_app, prp_app
 from rejuv.cli.render import comparison_markdown, comparison_table, print_recommendation, treatment_view
+from rejuv.cli.submissions import submissions_app
 from rejuv.cli.web import serve_command, user_app
 from rejuv.domain.errors import IntakeError, KnowledgeError
 from rejuv.domain.intake import parse_intake_json
@@ -42,6 +43,7 @@ app.add_typer(plan_app, name="plan")
 app.command(name="chart")(chart_command)
 app.command(name="serve", help="Serve the decision aid, clinician workspace and API.")(serve_command)
 app.add_typer(user_app, name="user")
+app.add_typer(submissions_app, name="submissions")
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -2,10 +2,13 @@
 consultation, or delete (which wipes the personal fields).
 
 Clinicians only (admins get 403, as for other patient data); every form carries the CSRF token; every read
-and write is audited by the services.
+and write is audited by the services, which also wipe submissions past the retention period before any read
+(REJUV_SUBMISSION_RETENTION_DAYS), so an expired submission is never shown.
 """
 
 from __future__ import annotations
+
+import functools
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from rejuv.services import patients, submissions
 from rejuv.services.errors import Conflict, Invalid
 from rejuv.services.records import Submission, User
-from rejuv.web.deps import ClinicianDep, RowId, SessionDep, StateDep
+from rejuv.web.deps import AppState, ClinicianDep, RowId, SessionDep, StateDep
 from rejuv.web.security import CSRF_FIELD, check_csrf
 from rejuv.web.templating import render
 
@@ -35,14 +38,22 @@ async def _form(request: Request, session: SessionDep) -> dict[str, str]:
 
 @router.get("", response_class=HTMLResponse)
 def inbox_page(request: Request, state: StateDep, user: ClinicianDep) -> HTMLResponse:
-    found = submissions.inbox(state.uow(), user.username)
-    return render(request, "clinic/inbox.html", {"title": "Inbox", "user": user, "submissions": found})
+    days = state.settings.submission_retention_days
+    found = submissions.inbox(state.uow(), user.username, retention_days=days)
+    context = {
+        "title": "Inbox",
+        "user": user,
+        "submissions": [(s, submissions.delete_after(s, days)) for s in found],
+        "retention_days": days,
+    }
+    return render(request, "clinic/inbox.html", context)
 
 
 @router.get("/{submission_id}", response_class=HTMLResponse)
 def submission_page(request: Request, submission_id: RowId, state: StateDep, user: ClinicianDep) -> HTMLResponse:
-    found = submissions.get_submission(state.uow(), user.username, submission_id)
-    return _submission(request, user, found, {}, {"full_name": found.name, "decision": "accept"})
+    days = state.settings.submission_retention_days
+    found = submissions.get_submission(state.uow(), user.username, submission_id, retention_days=days)
+    return _submission(request, state, user, found, {}, {"full_name": found.name, "decision": "accept"})
 
 
 @router.post("/{submission_id}/import", response_class=HTMLResponse)
@@ -66,11 +77,20 @@ async def import_submission(
             values["final_decision"] or None,
             values["override_reason"],
             values["notes"],
+            retention_days=state.settings.submission_retention_days,
         )
     except (Invalid, Conflict) as exc:
-        found = await run_in_threadpool(submissions.get_submission, state.uow(), user.username, submission_id)
+        found = await run_in_threadpool(
+            functools.partial(
+                submissions.get_submission,
+                state.uow(),
+                user.username,
+                submission_id,
+                retention_days=state.settings.submission_retention_days,
+            )
+        )
         errors = {e.path: e.message for e in exc.errors}
-        return _submission(request, user, found, errors, values, 409 if isinstance(exc, Conflict) else 422)
+        return _submission(request, state, user, found, errors, values, 409 if isinstance(exc, Conflict) else 422)
     return RedirectResponse(f"/clinic/consultations/{imported.consultation.id}", status_code=303)
 
 
@@ -79,12 +99,21 @@ async def delete_submission(
     request: Request, submission_id: RowId, state: StateDep, user: ClinicianDep, session: SessionDep
 ) -> Response:
     await _form(request, session)
-    await run_in_threadpool(submissions.delete_submission, state.uow(), user.username, submission_id)
+    await run_in_threadpool(
+        functools.partial(
+            submissions.delete_submission,
+            state.uow(),
+            user.username,
+            submission_id,
+            retention_days=state.settings.submission_retention_days,
+        )
+    )
     return RedirectResponse("/clinic/inbox", status_code=303)
 
 
 def _submission(
     request: Request,
+    state: AppState,
     user: User,
     found: Submission,
     errors: dict[str, str],
@@ -100,6 +129,7 @@ def _submission(
             "submission": found,
             "errors": errors,
             "values": values,
+            "delete_on": submissions.delete_after(found, state.settings.submission_retention_days),
         },
         status,
     )

@@ -8,6 +8,8 @@ forgets them, unless the person sends them to the clinic from the result page an
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import functools
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -105,44 +107,112 @@ async def summary_pdf(request: Request, state: StateDep, session: SessionDep) ->
 async def send_to_clinic(request: Request, state: StateDep, session: SessionDep) -> HTMLResponse:
     """Store the answers for the clinic, only with the consent box ticked; otherwise say why beside the field.
 
-    The result is recomputed from the hidden answers (never read from the form) by the use case itself.
+    The result is recomputed from the hidden answers (never read from the form) by the use case itself. The
+    form's hidden send key makes a refresh, a double click or going back and sending again show the first
+    confirmation instead of storing a second copy. A form without the key (a page cached before keys existed)
+    is sent as before, without that protection, rather than losing the person's send; a key that is present
+    but malformed was tampered with or damaged, so nothing is stored and the form comes back with a fresh one.
     """
     form = await _form(request, session)
     page = _result_page(state, decode_state(_first(form, "state")), {})
     if isinstance(page, tuple):
         return _step(request, state, *page)
     values = {key: _first(form, key) or "" for key in ("name", "contact")}
+    raw_key = _first(form, "send_key")
+    retention_days = state.settings.submission_retention_days
+
+    def again(errors: dict[str, str], status: int, key: str | None = raw_key) -> HTMLResponse:
+        context = {
+            "page": page,
+            "title": "Your result",
+            "send_errors": errors,
+            "send_values": values,
+            "send_key": key if submissions.is_send_key(key) else submissions.new_send_key(),
+            "retention_days": retention_days,
+        }
+        return render(request, "result.html", context, status)
+
+    if raw_key is not None and not submissions.is_send_key(raw_key):
+        return again(
+            {"form": "This page was out of date, so nothing was sent. Please tick the box and press Send again."},
+            422,
+            None,
+        )
+    key = submissions.SendKey("form", raw_key) if raw_key is not None else None
     consent = _first(form, "consent") == "yes"
-    if consent:
+    if consent and (key is None or not await run_in_threadpool(submissions.was_sent, state.uow(), key)):
         client = request.client.host if request.client else "unknown"
         try:
-            state.send_limiter.check(client, client)
+            await run_in_threadpool(state.send_limiter.check, client, client)  # counted in the database
         except TooManyAttempts as exc:
             minutes = max(1, round(exc.retry_after_seconds / 60))
             message = (
                 f"Too many answers were sent from here just now. Try again in {minutes} minutes, or call the clinic."
             )
-            context = {"page": page, "title": "Your result", "send_errors": {"consent": message}, "send_values": values}
-            return render(request, "result.html", context, 429)
+            return again({"consent": message}, 429)
     try:
-        saved = await run_in_threadpool(
-            submissions.send_submission,
-            state.uow(),
-            state.advisor,
-            values["name"],
-            values["contact"],
-            consent,
-            page.intake,
+        sent = await run_in_threadpool(
+            functools.partial(
+                submissions.send_submission,
+                state.uow(),
+                state.advisor,
+                values["name"],
+                values["contact"],
+                consent,
+                page.intake,
+                retention_days=retention_days,
+                send_key=key,
+            )
         )
     except Invalid as exc:
-        errors = {e.path: e.message for e in exc.errors}
-        context = {"page": page, "title": "Your result", "send_errors": errors, "send_values": values}
-        return render(request, "result.html", context, 422)
+        return again({e.path: e.message for e in exc.errors}, 422)
+    except submissions.SendKeyReused as exc:
+        return again(_reused_messages(exc), 409)
+    except submissions.AlreadyDeleted as exc:
+        context = {
+            "title": "Already sent and deleted",
+            "code": exc.code,
+            "page": page,
+            "retention_days": retention_days,
+        }
+        return render(request, "sent_deleted.html", context, 409)
     return render(
         request,
         "sent.html",
-        {"title": "Sent to the clinic", "submission": saved, "answers_shown": page.answers_shown},
+        {
+            "title": "Sent to the clinic",
+            "submission": sent.submission,
+            "replayed": sent.replayed,
+            "delete_on": long_date(sent.delete_after),
+            "retention_days": retention_days,
+            "answers_shown": page.answers_shown,
+        },
     )
+
+
+def long_date(moment: dt.datetime) -> str:
+    """A date people read without thinking about formats: "25 December 2026"."""
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def _reused_messages(exc: submissions.SendKeyReused) -> dict[str, str]:
+    """Say beside each changed field that the first send stands and what to do instead, so a changed name or
+    contact typed after going back is not lost without a word."""
+    words = {"name": "name", "contact": "contact"}
+    messages = {
+        field: (
+            f"You already sent your answers from this page (reference {exc.code}) with a different {words[field]}. "
+            f"Nothing new was stored. To change it, tell the clinic and quote your reference code."
+        )
+        for field in exc.fields
+        if field in words
+    }
+    if "intake" in exc.fields:
+        messages["form"] = (
+            f"You already sent other answers from this page (reference {exc.code}). Nothing new was stored. "
+            "To send these answers too, open your result again and send them from there."
+        )
+    return messages
 
 
 async def _form(request: Request, session: SessionDep) -> dict[str, list[str]]:
@@ -191,7 +261,14 @@ def _result(
     page = _result_page(state, answers, form)
     if isinstance(page, tuple):
         return _step(request, state, *page)
-    return render(request, template, {"page": page, "title": "Your result"})
+    # Each rendering of the result gets a fresh send key: the send form it holds can store at most one copy.
+    context = {
+        "page": page,
+        "title": "Your result",
+        "send_key": submissions.new_send_key(),
+        "retention_days": state.settings.submission_retention_days,
+    }
+    return render(request, template, context)
 
 
 def _locate(state: AppState, answers: Answers, errors: list[FieldError]) -> StepRedo:
