@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import click
 import typer
 from typer.testing import CliRunner
 
@@ -29,11 +28,13 @@ DATA_DRIVEN = {
 }
 
 
-def _commands(command: click.Command, path: list[str]) -> list[list[str]]:
+def _commands(command: object, path: list[str]) -> list[list[str]]:
+    """Every command path below `command`. Groups are recognised by their `commands` mapping rather than by
+    class: Typer now carries its own copy of click, whose groups are not `click.Group`."""
     found = [path]
-    if isinstance(command, click.Group):
-        for name in sorted(command.commands):
-            found.extend(_commands(command.commands[name], [*path, name]))
+    subcommands = getattr(command, "commands", None) or {}
+    for name in sorted(subcommands):
+        found.extend(_commands(subcommands[name], [*path, name]))
     return found
 
 
