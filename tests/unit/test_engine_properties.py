@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, given, settings
 
 from rejuv.domain.intake import parse_intake
 from rejuv.engine import recommend
+from rejuv.engine.checks import Facts
+from rejuv.engine.rules import compile_rules, screen
 from rejuv.knowledge.loader import load_knowledge_base
 
 from tests.conftest import CONTRACTS
@@ -80,3 +82,26 @@ def test_the_decision_is_an_option_that_addresses_a_concern(document: dict[str, 
         assert chosen.addresses
     if result.decision == "either":
         assert all(o.status in {"suitable", "caution"} and o.addresses for o in result.options)
+
+
+def _screen_every_rule(document: dict[str, Any]) -> list[tuple[str, tuple[str, ...], str]]:
+    """The reference: every compiled rule's check run on the intake, with no shortcut skipping any."""
+    intake = parse_intake(document)
+    facts = Facts.of(intake, KB)
+    found = []
+    for compiled in compile_rules(KB):
+        hit = compiled.fn(facts, compiled.input)
+        if hit is not None:
+            finding = compiled.finding(hit)
+            if finding.treatments:
+                found.append((finding.rule, finding.treatments, finding.text))
+    return sorted(found)
+
+
+@PROPERTY_SETTINGS
+@given(from_schema(INTAKE_SCHEMA))
+def test_skipping_rules_that_cannot_fire_never_loses_a_finding(document: dict[str, Any]) -> None:
+    """Screening skips rules whose answers are absent (a speed-up); it must find exactly what running every
+    rule finds, or a contraindication could be missed."""
+    screened = sorted((f.rule, f.treatments, f.text) for f in screen(parse_intake(document), KB))
+    assert screened == _screen_every_rule(document)

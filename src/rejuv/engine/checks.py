@@ -44,12 +44,15 @@ class Facts:
     labs: Labs
     prefs: Preferences
     present: frozenset[str]  # which optional answers the intake has, so rules that need others are skipped
+    # Which conditions, medicine classes and allergies it lists ("condition:diabetes", "medication:nsaid"),
+    # so a rule about particular ones is skipped when none of them is listed.
+    details: frozenset[str]
 
     @classmethod
     def of(cls, intake: Intake, kb: KnowledgeBase) -> Facts:
         history, patient = intake.history, intake.patient
         labs = (history.labs if history is not None else None) or _NO_LABS
-        present = {f"labs.{name}" for name in _LAB_NAMES if getattr(labs, name) is not None}
+        present = {key for name, key in _LAB_KEYS if getattr(labs, name) is not None}
         conditions: frozenset[str] = frozenset()
         allergies: frozenset[str] = frozenset()
         medications: tuple[Medication, ...] = ()
@@ -72,11 +75,21 @@ class Facts:
         if patient.glogau is not None:
             present.add("glogau")
         concerns = frozenset(c.id for c in intake.concerns)
-        return cls(intake, kb, conditions, allergies, concerns, medications, labs, intake.prefs, frozenset(present))
+        details = frozenset(
+            [
+                *(f"condition:{c}" for c in conditions),
+                *(f"medication:{m.class_}" for m in medications),
+                *(f"allergy:{a}" for a in allergies),
+            ]
+        )
+        return cls(
+            intake, kb, conditions, allergies, concerns, medications, labs, intake.prefs, frozenset(present), details
+        )
 
 
 _NO_LABS = Labs()
 _LAB_NAMES = tuple(Labs.model_fields)
+_LAB_KEYS = tuple((name, f"labs.{name}") for name in _LAB_NAMES)  # built once: Facts.of runs per intake
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,8 @@ class CheckSpec:
     parameters: int = 0  # how many parameters it reads at least; more may be named for the sentences
     # The answers (Facts.present keys) without which the check cannot fire; None: always run it.
     needs: Callable[[RuleInput], frozenset[str]] | None = None
+    # Finer: the listed items (Facts.details keys) of which at least one must be present; None: no such need.
+    needs_one_of: Callable[[RuleInput], frozenset[str]] | None = None
 
 
 def history_flag(f: Facts, ri: RuleInput) -> Hit | None:
@@ -393,8 +408,9 @@ def _spec(
     optional: str = "",
     parameters: int = 0,
     needs: Callable[[RuleInput], frozenset[str]] | None = None,
+    needs_one_of: Callable[[RuleInput], frozenset[str]] | None = None,
 ) -> CheckSpec:
-    return CheckSpec(fn, frozenset(required.split()), frozenset(optional.split()), parameters, needs)
+    return CheckSpec(fn, frozenset(required.split()), frozenset(optional.split()), parameters, needs, needs_one_of)
 
 
 def _needs(*keys: str) -> Callable[[RuleInput], frozenset[str]]:
@@ -409,25 +425,53 @@ def _needs_condition(ri: RuleInput) -> frozenset[str]:
     return frozenset({"conditions", "medications"} if "current_medications" in ri.args else {"conditions"})
 
 
+def _listed(kind: str, *args: str) -> Callable[[RuleInput], frozenset[str]]:
+    """The Facts.details keys for the items named in the rule's list arguments `args` (those present)."""
+    return lambda ri: frozenset(f"{kind}:{item}" for arg in args for item in ri.sets.get(arg, ()))
+
+
+def _one_condition_or_medicine(ri: RuleInput) -> frozenset[str]:
+    return _listed("condition", "conditions")(ri) | _listed("medication", "current_medications")(ri)
+
+
 CHECKS: dict[str, CheckSpec] = {
     "history_flag": _spec(history_flag, "field"),
-    "condition": _spec(condition, "conditions", "current_medications", needs=_needs_condition),
+    "condition": _spec(
+        condition, "conditions", "current_medications", needs=_needs_condition, needs_one_of=_one_condition_or_medicine
+    ),
     "lab_below": _spec(lab_below, "lab", parameters=1, needs=_needs_lab),
     "lab_above": _spec(lab_above, "lab", parameters=1, needs=_needs_lab),
     "lab_between": _spec(lab_between, "lab", parameters=2, needs=_needs_lab),
     "lab_unknown": _spec(lab_unknown, "lab"),
-    "medication": _spec(medication, "classes pausable", needs=_needs("medications")),
-    "medication_recent": _spec(medication_recent, "classes", "include_current", 1, _needs("medications")),
+    "medication": _spec(
+        medication, "classes pausable", needs=_needs("medications"), needs_one_of=_listed("medication", "classes")
+    ),
+    "medication_recent": _spec(
+        medication_recent, "classes", "include_current", 1, _needs("medications"), _listed("medication", "classes")
+    ),
     "count_at_least": _spec(count_at_least, "field", "at_least", needs=lambda ri: frozenset({str(ri.args["field"])})),
     "age_below": _spec(age_below, parameters=1),
     "preference": _spec(preference, "field equals"),
     "refuses_blood_draw": _spec(refuses_blood_draw),
     "wants_autologous_only": _spec(wants_autologous_only),
     "allergy_component": _spec(allergy_component, "list", needs=_needs("allergies")),
-    "allergy_listed": _spec(allergy_listed, "allergies", needs=_needs("allergies")),
+    "allergy_listed": _spec(
+        allergy_listed, "allergies", needs=_needs("allergies"), needs_one_of=_listed("allergy", "allergies")
+    ),
     "glogau_with_concern": _spec(glogau_with_concern, "glogau concerns", needs=_needs("glogau")),
-    "condition_with_concern": _spec(condition_with_concern, "conditions concerns present", needs=_needs("conditions")),
-    "condition_with_lab": _spec(condition_with_lab, "conditions lab mode", parameters=1, needs=_needs("conditions")),
+    "condition_with_concern": _spec(
+        condition_with_concern,
+        "conditions concerns present",
+        needs=_needs("conditions"),
+        needs_one_of=_listed("condition", "conditions"),
+    ),
+    "condition_with_lab": _spec(
+        condition_with_lab,
+        "conditions lab mode",
+        parameters=1,
+        needs=_needs("conditions"),
+        needs_one_of=_listed("condition", "conditions"),
+    ),
     "phototype": _spec(phototype, "types", needs=_needs("fitzpatrick")),
     "recent_procedure": _spec(recent_procedure, "same_zone", parameters=1, needs=_needs("recent_procedures")),
     "status_unknown": _spec(status_unknown, "fields", parameters=2),

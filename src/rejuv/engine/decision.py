@@ -82,8 +82,7 @@ def recommend(intake: Intake, kb: KnowledgeBase) -> Recommendation:
     """Screen the intake, apply the decision policy, and explain every step."""
     findings = screen(intake, kb)
     treatments = list(kb.treatments.values())
-    concerns = tuple(dict.fromkeys(intake.concern_ids))
-    fits = _fits(kb)
+    concerns, addresses, primary = _concern_fit(kb, intake.concern_ids)
     blockers = [f for f in findings if f.effect in {"refer", "exclude"}]
     case = _Case(
         intake=intake,
@@ -91,8 +90,8 @@ def recommend(intake: Intake, kb: KnowledgeBase) -> Recommendation:
         treatments=treatments,
         findings=findings,
         concerns=concerns,
-        addresses={t.id: tuple(c for c in concerns if c in fits[t.id].indicated) for t in treatments},
-        primary={t.id: tuple(c for c in concerns if c in fits[t.id].primary) for t in treatments},
+        addresses=addresses,
+        primary=primary,
         blocking={t.id: [f for f in blockers if t.id in f.treatments] for t in treatments},
         reasons={t.id: [] for t in treatments},
     )
@@ -108,6 +107,29 @@ def recommend(intake: Intake, kb: KnowledgeBase) -> Recommendation:
         knowledge_version=kb.version,
         questions=_questions(kb, decision, options, findings),
     )
+
+
+_ConcernFit = tuple[tuple[str, ...], dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]
+
+
+def _concern_fit(kb: KnowledgeBase, concern_ids: tuple[str, ...]) -> _ConcernFit:
+    """The concerns (repeats dropped) and, per treatment, those it addresses and those it treats first-line.
+
+    They depend only on the concern list, so they are cached per base like the fit explanations (bounded the
+    same way); the cached dictionaries are shared, so they are read and never changed.
+    """
+    cache: dict[tuple[str, ...], _ConcernFit] = kb.cache.setdefault("concern_fit", {})
+    cached = cache.get(concern_ids)
+    if cached is not None:
+        return cached
+    concerns = tuple(dict.fromkeys(concern_ids))
+    fits = _fits(kb)
+    addresses = {tid: tuple(c for c in concerns if c in fit.indicated) for tid, fit in fits.items()}
+    primary = {tid: tuple(c for c in concerns if c in fit.primary) for tid, fit in fits.items()}
+    if len(cache) >= _FIT_CACHE_LIMIT:
+        cache.clear()
+    cache[concern_ids] = result = (concerns, addresses, primary)
+    return result
 
 
 def _decide(case: _Case) -> str:

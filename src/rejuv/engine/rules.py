@@ -35,6 +35,7 @@ class CompiledRule:
     citations: tuple[str, ...]  # the rule's and its parameters' sources, deduplicated
     unverified: bool  # the rule or a parameter it reads is marked [GK?] in the domain reference
     needs: frozenset[str] | None  # answers without which the check cannot fire (None: always run)
+    needs_one_of: frozenset[str] | None  # listed items of which one must be present (None: no such need)
 
     def finding(self, hit: Hit) -> Finding:
         """The finding for a hit: the rule's sentence filled with what the check saw and the thresholds."""
@@ -117,6 +118,7 @@ def compile_rules(kb: KnowledgeBase) -> tuple[CompiledRule, ...]:
                 citations,
                 unverified,
                 spec.needs(ruled) if spec.needs else None,
+                (spec.needs_one_of(ruled) or None) if spec.needs_one_of else None,  # empty: never skip
             )
         )
     if problems:
@@ -143,7 +145,11 @@ def screen(intake: Intake, kb: KnowledgeBase) -> tuple[Finding, ...]:
     """Every contraindication, precaution, referral trigger and note the intake raises, weightiest first."""
     findings = []
     facts = Facts.of(intake, kb)
+    details = facts.details
     for compiled in _applicable(kb, facts.present):
+        one_of = compiled.needs_one_of
+        if one_of is not None and one_of.isdisjoint(details):
+            continue  # a rule about particular conditions or medicines, none of which is listed
         hit = compiled.fn(facts, compiled.input)  # the hot loop: most rules do not fire
         if hit is not None:
             finding = compiled.finding(hit)
