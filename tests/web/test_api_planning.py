@@ -8,7 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from rejuv.cli.planning import chart_command, prp_app
+from rejuv.cli.planning import chart_command
+from rejuv.cli.prp import prp_app
 from rejuv.planning.chart.face_chart import ChartRequest
 
 SAMPLE = {

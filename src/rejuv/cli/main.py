@@ -16,7 +16,8 @@ import typer
 from rich.console import Console
 
 from rejuv import __version__
-from rejuv.cli.planning import chart_command, plan_app, prp_app
+from rejuv.cli.planning import chart_command, plan_app
+from rejuv.cli.prp import prp_app
 from rejuv.cli.render import comparison_markdown, comparison_table, print_recommendation, treatment_view
 from rejuv.cli.submissions import submissions_app
 from rejuv.cli.web import serve_command, user_app
