@@ -41,6 +41,19 @@ def test_a_valid_intake_gets_a_recommendation_matching_the_contract(client: Test
     assert body["knowledge_version"] == client.get("/api/knowledge").json()["knowledge_version"]
 
 
+def test_a_count_beyond_64_bits_is_answered_and_echoed_exactly(client: TestClient) -> None:
+    """The contract sets no maximum on cigarettes a day; the trace repeats the answer digit for digit (the
+    fast JSON encoder cannot hold it, so this answer must take the standard one rather than fail with 500)."""
+    huge = 123456789012345678901234567890
+    intake = {**HYDRATION, "history": {**HYDRATION["history"], "cigarettes_per_day": huge}}  # type: ignore[dict-item]
+    response = client.post("/api/recommend", content=json.dumps(intake), headers={"content-type": "application/json"})
+    assert response.status_code == 200, response.text
+    jsonschema.validate(response.json(), RECOMMENDATION_SCHEMA)
+    assert str(huge) in response.text
+    inputs = [f["inputs"] for f in response.json()["trace"]["fired"] if "history.cigarettes_per_day" in f["inputs"]]
+    assert inputs and inputs[0]["history.cigarettes_per_day"] == huge
+
+
 SHARED_EXAMPLES = [  # the contract's worked examples (shared/contracts/examples), one per decision
     (HYDRATION, "mesotherapy"),
     (

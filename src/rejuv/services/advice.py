@@ -11,6 +11,7 @@ takes a fraction of a millisecond, so there is nothing worth that risk to save.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,8 +51,14 @@ class Advisor:
         """The recommendation as UTF-8 JSON bytes; raises IntakeError naming every bad field.
 
         orjson, because the standard encoder took a quarter of the API's time per request for this 4 KB answer.
+        orjson refuses integers beyond 64 bits, which the contract allows in some counts (the trace repeats the
+        answer), so those few answers take the standard encoder.
         """
-        return orjson.dumps(self.recommend(document, may_hold_null=may_hold_null))
+        recommendation = self.recommend(document, may_hold_null=may_hold_null)
+        try:
+            return orjson.dumps(recommendation)
+        except TypeError:
+            return json.dumps(recommendation, ensure_ascii=False, separators=(",", ":")).encode()
 
     def treatment_ids(self) -> list[str]:
         return list(self.kb.treatments)
