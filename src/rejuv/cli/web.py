@@ -11,7 +11,7 @@ import typer
 
 from rejuv.services.accounts import create_user
 from rejuv.services.errors import Conflict, Invalid
-from rejuv.settings import load_settings
+from rejuv.settings import Settings, SettingsError, load_settings
 from rejuv.storage.database import make_engine, make_session_factory, migrate
 from rejuv.storage.uow import SqlUnitOfWork
 
@@ -32,10 +32,14 @@ def serve_command(
 
     from rejuv.web.app import create_app
 
-    settings = load_settings()
+    settings = _settings_or_exit()
     app = create_app(settings)
     typer.echo(f"rejuv: serving on http://{host}:{port} (database: {_describe(settings.resolved_database_url)})")
+    if settings.trusted_proxies:
+        typer.echo(f"rejuv: believing X-Forwarded-For from {', '.join(settings.trusted_proxies)}")
     # No access log: clinic search URLs carry patient names (?q=...), and logs must not hold patient data.
+    # uvicorn's own proxy_headers stay off: the app's TrustedProxies middleware (REJUV_TRUSTED_PROXIES) is the
+    # one place that decides which X-Forwarded-For to believe.
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, access_log=False)
 
 
@@ -54,7 +58,7 @@ def create_user_command(
     ),
 ) -> None:
     """Create an account with an argon2-hashed password."""
-    settings = load_settings()
+    settings = _settings_or_exit()
     engine = make_engine(settings.resolved_database_url)
     try:
         migrate(engine)
@@ -66,6 +70,16 @@ def create_user_command(
     finally:
         engine.dispose()
     typer.echo(f"created {user.role} {user.username!r}")
+
+
+def _settings_or_exit() -> Settings:
+    """The settings, or each bad REJUV_* variable on its own line and exit status 2 (a usage error)."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        for name, message in exc.problems:
+            typer.echo(f"error: {name}: {message}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _describe(url: str) -> str:

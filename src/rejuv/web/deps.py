@@ -22,7 +22,7 @@ from rejuv.services.records import Role, User
 from rejuv.settings import Settings
 from rejuv.storage.uow import SqlUnitOfWork
 from rejuv.web.questions import Step
-from rejuv.web.security import LoginRateLimiter, NotAuthenticated, SessionCodec, WebSession, WrongRole
+from rejuv.web.security import NotAuthenticated, RateLimiter, SessionCodec, WebSession, WrongRole
 
 
 @dataclass
@@ -33,8 +33,9 @@ class AppState:
     advisor: Advisor
     templates: Jinja2Templates
     sessions: SessionCodec
-    limiter: LoginRateLimiter
-    send_limiter: LoginRateLimiter  # sends to the clinic per address, so nobody can flood the inbox
+    limiter: RateLimiter  # logins per address and per username, shared by every process (in the database)
+    send_limiter: RateLimiter  # sends to the clinic per address, so nobody can flood the inbox
+    refusal_audit_limiter: RateLimiter  # anonymous refusals audited per address, so nobody can flood the log
     steps: tuple[Step, ...]
     planner: Planner
 
@@ -76,7 +77,7 @@ def require_role(*roles: Role) -> Callable[[User | None], User]:
         if user is None:
             raise NotAuthenticated()
         if user.role not in roles:
-            raise WrongRole()
+            raise WrongRole(user.username)
         return user
 
     return dependency

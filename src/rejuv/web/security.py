@@ -4,16 +4,23 @@ The session is a signed, HTTP-only, SameSite=Lax cookie holding a random CSRF to
 user id; it never holds anything a person typed. Each form carries the token in a hidden field (the JSON API in
 an `X-CSRF-Token` header) and a state-changing request whose token does not match the cookie's is refused.
 Logging in issues a fresh token, so a token planted before login is useless afterwards (session fixation).
+
+Rate limits: `SharedRateLimiter` (what the app uses) counts in the database so every server process shares one
+count; `LoginRateLimiter` keeps the same rules in memory for one process. docs/security.md has the threat model.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import hmac
 import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -30,7 +37,11 @@ class NotAuthenticated(Exception):
 
 
 class WrongRole(Exception):
-    """Logged in, but this role may not do this: 403."""
+    """Logged in, but this role may not do this: 403 (audited under `username`)."""
+
+    def __init__(self, username: str | None = None) -> None:
+        self.username = username
+        super().__init__(f"{username or 'this user'}'s role does not allow this")
 
 
 class CsrfRefused(Exception):
@@ -38,6 +49,8 @@ class CsrfRefused(Exception):
 
 
 class TooManyAttempts(Exception):
+    """Over a rate limit: 429 with Retry-After (seconds until the oldest counted attempt leaves the window)."""
+
     def __init__(self, retry_after_seconds: int) -> None:
         self.retry_after_seconds = retry_after_seconds
         super().__init__(f"too many failed logins; try again in {retry_after_seconds} s")
@@ -112,6 +125,14 @@ def check_csrf(session: WebSession, submitted: str | None) -> None:
         raise CsrfRefused()
 
 
+class RateLimiter(Protocol):
+    """What the login and send routes call: `check` before the work, `succeed` when it went right."""
+
+    def check(self, client: str, username: str, now: float | None = None) -> None: ...
+    def succeed(self, client: str, username: str) -> None: ...
+    def reset(self) -> None: ...
+
+
 class LoginRateLimiter:
     """Login attempts per client address and per username within a sliding window (in-process memory).
 
@@ -119,7 +140,9 @@ class LoginRateLimiter:
     cannot all pass the check before any failure is recorded; a successful login gives its attempt back.
     The per-address limit stops one address guessing many passwords; the per-username limit (four times
     higher, so one stranger cannot lock a clinician out with a handful of tries) stops many addresses
-    guessing one account. Several server processes each keep their own count.
+    guessing one account. Several server processes each keep their own count, which is why the app uses
+    `SharedRateLimiter`; this one stays as the single-process reference for the same rules. `now` is
+    `time.monotonic()` seconds.
     """
 
     USERNAME_FACTOR = 4
@@ -177,3 +200,86 @@ class LoginRateLimiter:
         while attempts and attempts[0] <= now - self.window:
             attempts.popleft()
         return attempts
+
+
+class AttemptStore(Protocol):
+    """The storage side of SharedRateLimiter (storage/rate_limits.py SqlRateLimitEvents; a fake in tests)."""
+
+    def admit(self, buckets: Sequence[tuple[str, int]], now: dt.datetime, window: dt.timedelta) -> int | None: ...
+    def give_back(self, bucket: str, clear: Sequence[str] = ()) -> None: ...
+    def sweep(self, prefix: str, cutoff: dt.datetime) -> int: ...
+    def clear(self, prefix: str) -> None: ...
+
+
+class SharedRateLimiter:
+    """LoginRateLimiter's rules, counted in the database so every server process and restart sees one count.
+
+    Same interface and semantics: an attempt is counted atomically when it starts (a parallel burst of N
+    attempts admits at most the limit, in every process together); `succeed` gives the address its attempt
+    back and clears the username's; the username limit is four times the address limit. `name` keeps the
+    buckets of different limiters (logins, sends) apart in the one table. `now` is wall-clock UNIX seconds
+    (`time.time()`), not monotonic, because several machines compare it; keep their clocks in sync (NTP).
+
+    Usernames are stored as a hash: people sometimes type their password into the username box, and the
+    events table should not keep it even for a window. Addresses are kept as they are, so an operator can see
+    which address is blocked.
+    """
+
+    USERNAME_FACTOR = 4
+    MAX_BUCKET_CHARS = 160  # rate_limit_events.bucket is String(160)
+
+    def __init__(self, store: AttemptStore, name: str, attempts: int, window_seconds: int) -> None:
+        if not name.isascii() or not name.isalpha():
+            raise ValueError(f"a limiter name is letters only (its buckets start with '<name>-'), not {name!r}")
+        self.store = store
+        self.name = name
+        self.attempts = attempts
+        self.window = window_seconds
+        self._next_sweep = -float("inf")
+        self._sweep_lock = threading.Lock()
+
+    def check(self, client: str, username: str, now: float | None = None) -> None:
+        """Refuse (TooManyAttempts) or count this attempt; call `succeed` if the password was right."""
+        now = time.time() if now is None else now
+        at = dt.datetime.fromtimestamp(now, dt.UTC)
+        window = dt.timedelta(seconds=self.window)
+        retry_after = self.store.admit(
+            [
+                (self._address_bucket(client), self.attempts),
+                (self._user_bucket(username), self.attempts * self.USERNAME_FACTOR),
+            ],
+            at,
+            window,
+        )
+        self._maybe_sweep(now, at - window)
+        if retry_after is not None:
+            raise TooManyAttempts(retry_after)
+
+    def succeed(self, client: str, username: str) -> None:
+        """A right password: give the address its attempt back and clear the username's failures."""
+        self.store.give_back(self._address_bucket(client), clear=[self._user_bucket(username)])
+
+    def reset(self) -> None:
+        """Forget every attempt of this limiter (an admin action, and how tests start from a clean slate)."""
+        self.store.clear(f"{self.name}-")
+
+    def _maybe_sweep(self, now: float, cutoff: dt.datetime) -> None:
+        """Once a window per process, delete expired events of buckets nobody checks any more."""
+        with self._sweep_lock:
+            if now < self._next_sweep:
+                return
+            self._next_sweep = now + self.window
+        self.store.sweep(f"{self.name}-", cutoff)
+
+    def _address_bucket(self, client: str) -> str:
+        return self._bucket("ip", client)
+
+    def _user_bucket(self, username: str) -> str:
+        digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+        return self._bucket("user", digest)
+
+    def _bucket(self, kind: str, key: str) -> str:
+        bucket = f"{self.name}-{kind}:{key}"
+        if len(bucket) > self.MAX_BUCKET_CHARS:  # an odd client string: keep it distinct, and storable
+            bucket = f"{self.name}-{kind}#{hashlib.sha256(key.encode()).hexdigest()}"
+        return bucket

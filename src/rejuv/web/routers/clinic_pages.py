@@ -60,7 +60,7 @@ async def log_in(request: Request, state: StateDep, session: SessionDep) -> Resp
     username, password = _one(form, "username")[:64], _one(form, "password")[:1024]
     next_url = _safe_next(_one(form, "next", "/clinic"))
     client = request.client.host if request.client else "unknown"
-    state.limiter.check(client, username)
+    await run_in_threadpool(state.limiter.check, client, username)  # a database transaction: not on the loop
     user = await run_in_threadpool(  # argon2 is CPU-bound: keep the event loop free
         authenticate, state.uow(), username, password
     )
@@ -76,7 +76,7 @@ async def log_in(request: Request, state: StateDep, session: SessionDep) -> Resp
             },
             401,
         )
-    state.limiter.succeed(client, username)
+    await run_in_threadpool(state.limiter.succeed, client, username)
     state.sessions.log_in(session, user.id, user.session_version)
     response = RedirectResponse(next_url, status_code=303)
     state.sessions.save(request, response)
