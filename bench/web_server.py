@@ -28,13 +28,10 @@ def running_server() -> Iterator[int]:
         # Plain-HTTP loopback clients (httpx) do not return Secure cookies; browsers treat localhost as secure.
         env = {**os.environ, "REJUV_DATA_DIR": data_dir, "REJUV_COOKIE_SECURE": "false"}
         env.pop("REJUV_DATABASE_URL", None)
-        code = (
-            "import logging, uvicorn; from rejuv.settings import load_settings; from rejuv.web.app import create_app;"
-            f" uvicorn.run(create_app(load_settings()), host='127.0.0.1', port={port}, log_level='warning',"
-            " access_log=False)"
-        )
+        # The product's own command, exactly as `make run` starts it (logs to a file, never to the terminal).
+        command = [sys.executable, "-c", "from rejuv.cli.main import run; run()", "serve", "--port", str(port)]
         with open(os.path.join(data_dir, "server.log"), "wb") as log:
-            process = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=log, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
             try:
                 deadline = time.monotonic() + 30
                 while True:

@@ -7,6 +7,8 @@ The lead registers them in cli/main.py: `app.command("serve")(serve_command)` an
 
 from __future__ import annotations
 
+import gc
+
 import typer
 
 from rejuv.services.accounts import create_user
@@ -34,6 +36,11 @@ def serve_command(
 
     settings = _settings_or_exit()
     app = create_app(settings)
+    # Everything built so far (knowledge base, templates, routes, the ORM) lives as long as the server. Freezing
+    # it takes it out of the garbage collector's full passes, which otherwise walk every one of those objects
+    # and hold up every waiting request while they do (about 70 ms here: longer than the p99 budget).
+    gc.collect()
+    gc.freeze()
     typer.echo(f"rejuv: serving on http://{host}:{port} (database: {_describe(settings.resolved_database_url)})")
     if settings.trusted_proxies:
         typer.echo(f"rejuv: believing X-Forwarded-For from {', '.join(settings.trusted_proxies)}")
