@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import IntegrityError
 
 from rejuv.knowledge.loader import load_knowledge_base
@@ -59,6 +60,37 @@ def test_the_plan_migration_goes_down_to_the_first_revision_and_up_again(engine:
     assert not PLAN_TABLES & remaining and "consultations" in remaining
     migrate(engine)
     assert table_names(engine) >= PLAN_TABLES
+
+
+def test_migration_0007_adds_the_waiver_and_plans_made_before_it_read_as_waiving_nothing(
+    engine: Engine, uow: SqlUnitOfWork
+) -> None:
+    consultation_id = _consultation(uow)
+    plan = TreatmentPlan(consultation_id, "prp", START, 3, 30, "prp_microdepot", ("cheek",), 10.0, (), "dr", NOW)
+    with uow:
+        uow.plans.save(plan)
+        uow.commit()
+    downgrade(engine, "0006")
+    assert "waived" not in {c["name"] for c in inspect(engine).get_columns("treatment_plans")}
+    migrate(engine)
+    with uow:
+        found = uow.plans.for_consultation(consultation_id)
+    assert found is not None and found.waived == () and found.zones == ("cheek",)
+
+
+def test_a_glabella_waiver_is_kept_with_the_plan_and_redrawn_with_its_safeguards(
+    uow: SqlUnitOfWork, planner: Planner
+) -> None:
+    consultation_id = _consultation(uow, final="mesotherapy")
+    request = plans.PlanRequest("mesotherapy", START, zones=("glabella", "forehead"), waive=("glabella",))
+    saved = plans.save_plan(uow, planner, "dr", consultation_id, request)
+    view = plans.load_plan(uow, "dr", consultation_id)
+    assert view.plan is not None and view.plan.waived == ("glabella",) == saved.waived
+    glabella = [p for p in plans.draw_chart(planner, view.plan).points if p.zone == "glabella"]
+    assert glabella and all(p.cautions == ("glabella",) for p in glabella)
+    with pytest.raises(Invalid) as refused:  # PRP may not waive it: the core's rule, named for the form
+        plans.save_plan(uow, planner, "dr", _consultation(uow, final="prp"), replace(request, treatment="prp"))
+    assert refused.value.errors[0].path == "allow_glabella"
 
 
 def test_a_plan_and_its_sessions_are_kept_and_read_back(uow: SqlUnitOfWork) -> None:

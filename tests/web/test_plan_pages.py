@@ -270,3 +270,36 @@ def _consultation_for_prp(client: TestClient) -> int:
     cid: int = client.post("/api/consultations", json=body, headers={"X-CSRF-Token": token}).json()["id"]
     assert _plan(client, cid, treatment="prp").status_code == 303
     return cid
+
+
+def test_the_glabella_is_charted_only_when_the_clinician_waives_it_and_the_choice_is_kept(
+    client: TestClient,
+) -> None:
+    cid = _consultation(client)
+    assert _plan(client, cid, zones=["glabella", "forehead"]).status_code == 303
+    page = client.get(f"/clinic/consultations/{cid}/plan").text
+    assert "<td>glabella</td>" not in page  # no point of the chart's table is in the glabella
+    assert 'name="allow_glabella" value="yes" checked' not in page
+    assert "Allowed only for superficial mesotherapy" in page  # what waiving means, cited, beside the box
+
+    assert _plan(client, cid, zones=["glabella", "forehead"], allow_glabella="yes").status_code == 303
+    page = client.get(f"/clinic/consultations/{cid}/plan").text
+    assert "<td>glabella</td>" in page
+    assert 'name="allow_glabella" value="yes" checked' in page  # reopened with the waiver still on
+    chart = client.get(f"/api/consultations/{cid}/plan").json()["chart"]
+    glabella = [p for p in chart["points"] if p["zone"] == "glabella"]
+    forehead = [p for p in chart["points"] if p["zone"] == "forehead" and not p["cautions"]]
+    # Reopened from storage, the waived points keep the shallowest depth and the danger zone's caution.
+    assert glabella and all("glabella" in p["cautions"] for p in glabella)
+    assert forehead and max(p["depth_mm"] for p in glabella) < forehead[0]["depth_mm"]
+    log_in_api(client, "root", "admin")
+    assert "waived: glabella" in client.get("/clinic/audit").text
+
+
+def test_a_glabella_waiver_for_prp_is_refused_beside_its_box(client: TestClient) -> None:
+    cid = _consultation(client, decision="override", final_decision="prp", override_reason="prefers own blood")
+    response = _plan(client, cid, treatment="prp", zones=["glabella", "forehead"], allow_glabella="yes")
+    assert response.status_code == 422
+    assert 'id="plan-allow_glabella-error"' in response.text and "may be waived only for" in response.text
+    assert 'href="#plan-allow_glabella"' in response.text  # the summary links to the box
+    assert 'name="allow_glabella" value="yes" checked' in response.text  # the choice is shown as it was sent

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rejuv.domain.errors import FieldError
-from rejuv.planning.chart.face_chart import ChartPoint, FaceChart, with_edited_points
+from rejuv.planning.chart.face_chart import FaceChart, placed_by_hand, with_edited_points
 from rejuv.planning.chart.geometry import contains
 from rejuv.planning.chart.template import ZoneArea
 from rejuv.services.errors import Invalid
@@ -34,10 +34,7 @@ class ChartEdit:
 
 def with_points(chart: FaceChart, spots: tuple[ChartSpot, ...]) -> FaceChart:
     """The drawn chart with the kept points instead of the automatic ones, numbered in the order kept."""
-    points = tuple(
-        ChartPoint(n, s.zone, s.side, s.x_mm, s.y_mm, chart.depth_mm, chart.volume_per_point_ml, chart.technique.id, ())
-        for n, s in enumerate(spots, start=1)
-    )
+    points = tuple(placed_by_hand(chart, n, s.zone, s.side, s.x_mm, s.y_mm) for n, s in enumerate(spots, start=1))
     return with_edited_points(chart, points)
 
 

@@ -34,6 +34,7 @@ class TreatmentPlan:
     points: tuple[ChartSpot, ...]
     updated_by: str
     updated_at: dt.datetime
+    waived: tuple[str, ...] = ()  # danger-zone exclusions the clinician waived (only waivable ones are accepted)
     id: int = 0  # 0 until stored
 
 

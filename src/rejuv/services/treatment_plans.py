@@ -46,6 +46,7 @@ class PlanRequest:
     interval_days: int | None = None
     zones: tuple[str, ...] = ()
     spacing_mm: float | None = None
+    waive: tuple[str, ...] = ()  # exclusions to waive; the planning core refuses any its technique may not
 
 
 def plannable(consultation: Consultation) -> tuple[str, ...]:
@@ -71,8 +72,10 @@ def intake_allergies(consultation: Consultation) -> tuple[str, ...]:
 
 def draw_chart(planner: Planner, plan: TreatmentPlan) -> FaceChart:
     """The stored chart drawn again from the template, with the clinician's points."""
-    chart = planner.chart(ChartRequest(zones=plan.zones, technique=plan.technique, spacing_mm=plan.spacing_mm))
-    return with_points(chart, plan.points)
+    request = ChartRequest(
+        zones=plan.zones, technique=plan.technique, spacing_mm=plan.spacing_mm, waive=frozenset(plan.waived)
+    )
+    return with_points(planner.chart(request), plan.points)
 
 
 def session_plan(planner: Planner, plan: TreatmentPlan) -> SessionPlan:
@@ -92,8 +95,8 @@ def load_plan(uow: UnitOfWork, actor: str, consultation_id: int, clock: Clock = 
 def save_plan(
     uow: UnitOfWork, planner: Planner, actor: str, consultation_id: int, request: PlanRequest, clock: Clock = utc_now
 ) -> TreatmentPlan:
-    """Create or change the plan. The chart keeps its edited points unless its zones, technique or spacing
-    change, in which case it is charted afresh (old points may not fit the new zones)."""
+    """Create or change the plan. The chart keeps its edited points unless its zones, technique, spacing or
+    waiver change, in which case it is charted afresh (old points may not fit the new zones)."""
     with uow:
         consultation = _consultation(uow, consultation_id)
         allowed = plannable(consultation)
@@ -103,15 +106,19 @@ def save_plan(
         dated = planner.sessions(request.treatment, request.start, request.sessions, request.interval_days)
         zones = request.zones or intake_zones(consultation)
         technique = DEFAULT_TECHNIQUE[request.treatment]
-        chart = planner.chart(ChartRequest(zones=zones, technique=technique, spacing_mm=request.spacing_mm))
+        waived = tuple(sorted(set(request.waive)))
+        chart = planner.chart(
+            ChartRequest(zones=zones, technique=technique, spacing_mm=request.spacing_mm, waive=frozenset(waived))
+        )
         existing = uow.plans.for_consultation(consultation_id)
         if existing and existing.treatment != request.treatment and uow.plans.sessions(existing.id):
             raise Invalid([FieldError("treatment", "cannot change once a session has been recorded")])
-        same_chart = existing is not None and (existing.zones, existing.technique, existing.spacing_mm) == (
-            tuple(zones),
-            technique,
-            chart.spacing_mm,
-        )
+        same_chart = existing is not None and (
+            existing.zones,
+            existing.technique,
+            existing.spacing_mm,
+            existing.waived,
+        ) == (tuple(zones), technique, chart.spacing_mm, waived)
         plan = TreatmentPlan(
             consultation_id=consultation_id,
             treatment=request.treatment,
@@ -124,9 +131,12 @@ def save_plan(
             points=existing.points if existing is not None and same_chart else spots_of(chart),
             updated_by=actor,
             updated_at=clock(),
+            waived=waived,
         )
         saved = uow.plans.save(plan)
         detail = f"{plan.treatment} x{plan.sessions} every {plan.interval_days} d from {plan.start.isoformat()}"
+        if waived:
+            detail += f"; waived: {', '.join(waived)}"
         uow.audit.add(actor, "update" if existing else "create", ENTITY, str(consultation_id), detail, clock())
         uow.commit()
     return saved

@@ -34,6 +34,7 @@ class SqlTreatmentPlanRepository:
         row.interval_days = plan.interval_days
         row.technique = plan.technique
         row.zones = list(plan.zones)
+        row.waived = list(plan.waived)
         row.spacing_mm = plan.spacing_mm
         row.points = [p.as_dict() for p in plan.points]
         row.updated_by = plan.updated_by
@@ -83,6 +84,7 @@ def _plan(row: TreatmentPlanRow) -> TreatmentPlan:
         interval_days=row.interval_days,
         technique=row.technique,
         zones=tuple(row.zones),
+        waived=tuple(row.waived or ()),
         spacing_mm=row.spacing_mm,
         points=tuple(ChartSpot(str(p["zone"]), str(p["side"]), float(p["x_mm"]), float(p["y_mm"])) for p in row.points),
         updated_by=row.updated_by,

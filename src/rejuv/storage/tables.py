@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -122,6 +123,8 @@ class TreatmentPlanRow(Base):
     points: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     updated_by: Mapped[str] = mapped_column(String(64), nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), nullable=False)
+    # Danger-zone exclusions the clinician waived (migration 0007); the chart is redrawn with them.
+    waived: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list, server_default=text("'[]'"))
 
 
 class TreatmentSessionRow(Base):

@@ -93,9 +93,10 @@ def plan_request(form: Form) -> PlanRequest:
     interval = read.whole("interval_days")
     spacing = read.number("spacing_mm")
     zones = tuple(dict.fromkeys(z.strip()[:40] for z in form.get("zones", []) if z.strip()))
+    waive = ("glabella",) if one(form, "allow_glabella") == "yes" else ()  # the core's field name, as in the API
     read.done()
     assert start is not None
-    return PlanRequest(one(form, "treatment"), start, sessions, interval, zones, spacing)
+    return PlanRequest(one(form, "treatment"), start, sessions, interval, zones, spacing, waive)
 
 
 def chart_edit(form: Form) -> ChartEdit:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rejuv.planning.chart.face_chart import ZONE_IDS, ChartRequest, FaceChart, plan_chart
+from rejuv.planning.chart.face_chart import ZONE_IDS, ChartRequest, FaceChart, placed_by_hand, plan_chart
 from rejuv.planning.chart.template import build_layout
 from rejuv.planning.data import PlanningData
 from rejuv.planning.errors import PlanningInputError
@@ -72,6 +72,17 @@ def test_an_allowed_glabella_gets_only_shallow_points_each_carrying_the_danger_z
     shallowest = planning.techniques["papule"].depth_mm.min
     assert all(p.depth_mm == shallowest and "glabella" in p.cautions for p in glabella)
     assert "glabella_waived" in codes(result)
+
+
+def test_a_chart_redrawn_from_its_saved_points_keeps_every_waived_points_depth_and_caution(
+    planning: PlanningData,
+) -> None:
+    """Plans store only where each point is; drawing them again must give back the shallow depth and the
+    danger-zone caution the automatic placement gave, or a reopened plan would lose the waiver's safeguards."""
+    result = chart(planning, ["glabella", "forehead"], "papule", waive=frozenset({"glabella"}))
+    kept = [placed_by_hand(result, p.number, p.zone, p.side, p.x_mm, p.y_mm) for p in result.points]
+    assert [(p.depth_mm, p.cautions) for p in kept] == [(p.depth_mm, p.cautions) for p in result.points]
+    assert any(p.cautions for p in kept) and any(not p.cautions for p in kept)
 
 
 def test_the_glabella_cannot_be_waived_for_prp(planning: PlanningData) -> None:

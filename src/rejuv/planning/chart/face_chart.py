@@ -279,6 +279,18 @@ def plan_chart(request: ChartRequest, template: FaceTemplate, techniques: Mappin
 POINT_WARNING_CODES = frozenset({"zones_without_points", "volume_insufficient"})
 
 
+def placed_by_hand(chart: FaceChart, number: int, zone: str, side: str, x_mm: float, y_mm: float) -> ChartPoint:
+    """A point kept or placed by the clinician, charted exactly as the automatic placement charts a point there:
+    inside a waived danger zone's buffered area it goes at the technique's shallowest depth and carries that
+    zone's caution, so redrawing a saved chart can never lose a waiver's safeguards."""
+    buffer = chart.buffer_mm
+    near = tuple(
+        r.id for r in chart.waived if r.box.grown(buffer).holds(x_mm, y_mm) and r.intrudes((x_mm, y_mm), buffer)
+    )
+    depth = min(chart.depth_mm, chart.technique.depth_mm.min or chart.depth_mm) if near else chart.depth_mm
+    return ChartPoint(number, zone, side, x_mm, y_mm, depth, chart.volume_per_point_ml, chart.technique.id, near)
+
+
 def with_edited_points(chart: FaceChart, points: Sequence[ChartPoint]) -> FaceChart:
     """The chart with points placed or moved by hand, its point-dependent warnings worked out again.
 

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from rejuv.domain.errors import FieldError
+from rejuv.knowledge.schema import Statement
 from rejuv.planning.chart.face_chart import ZONE_IDS, FaceChart
 from rejuv.planning.chart.svg import render_svg
 from rejuv.planning.ics import export_ics
@@ -46,6 +47,8 @@ class PlanPage:
     products: list[tuple[str, str]]
     anticoagulants: list[tuple[str, str]]
     allergies: tuple[str, ...]
+    glabella_waiver: Statement | None = None  # what waiving the glabella means, from the face template
+    glabella_waived: bool = False
     dated: SessionPlan | None = None
     chart: FaceChart | None = None
     chart_svg: Markup | None = None
@@ -85,6 +88,10 @@ def build_page(
         products=[(p.id, p.name) for p in data.cocktails.values()],
         anticoagulants=[(a.id, a.label) for a in data.prp.anticoagulants],
         allergies=plans.intake_allergies(view.consultation),
+        glabella_waiver=next((e.waiver for e in data.template.exclusions if e.id == "glabella"), None),
+        glabella_waived=(values or {}).get("allow_glabella") == "yes"
+        if form == "plan"
+        else bool(view.plan and "glabella" in view.plan.waived),
         form=form,
         errors={e.path: e.message for e in errors or []},
         values=values or {},
