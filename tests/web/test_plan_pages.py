@@ -162,6 +162,29 @@ def test_an_expired_vial_or_a_missing_expiry_is_refused_beside_the_field(client:
     assert missing.status_code == 422 and "is needed" in missing.text
 
 
+def test_a_cocktail_of_three_vials_is_recorded_and_a_refused_form_keeps_every_row(client: TestClient) -> None:
+    cid = _consultation(client)
+    _plan(client, cid)
+    url = f"/clinic/consultations/{cid}/plan/sessions"
+    rows = {
+        "product": ["ncha_10", "polyrevitalising_nctf_type", "tranexamic_acid_4", ""],
+        "volume_ml": ["1", "1.5", "0.5", ""],
+        "lot": ["A-1", "B-2", "C-3", ""],
+        "expiry": ["2030-01-31", "2020-01-01", "2030-03-31", ""],  # the second vial has expired
+    }
+    refused = _post(client, url, {"treatment": "mesotherapy", "number": "1", **rows})
+    assert refused.status_code == 422 and "do not use it" in refused.text
+    for lot in ("A-1", "B-2", "C-3"):  # nothing the clinician typed is lost
+        assert f'name="lot" value="{lot}"' in refused.text
+    assert '<option value="tranexamic_acid_4" selected>' in refused.text and 'value="2020-01-01"' in refused.text
+
+    rows["expiry"][1] = "2030-02-28"
+    response = _post(client, url, {"treatment": "mesotherapy", "number": "1", **rows})
+    assert response.status_code == 303, response.text[:3000]
+    page = client.get(f"/clinic/consultations/{cid}/plan").text
+    assert all(f"lot {lot}" in page for lot in ("A-1", "B-2", "C-3"))
+
+
 def test_a_cocktail_against_the_intakes_allergy_is_refused(client: TestClient) -> None:
     token = log_in_api(client, "dr")
     headers = {"X-CSRF-Token": token}

@@ -32,6 +32,17 @@ SAMPLE_FIELDS = (
 )
 PROTOCOL_FIELDS = ("tube_volume_ml", "radius_cm", "spin1_g", "spin1_minutes", "spin2_g", "spin2_minutes")
 MAX_TEXT = 200
+COCKTAIL_ROWS = 4  # product rows on the session form: a cocktail is mixed from one to a few vials
+COCKTAIL_FIELDS = ("product", "volume_ml", "lot", "expiry")
+
+
+def cocktail_rows(form: Form) -> list[dict[str, str]]:
+    """The product rows as typed, row by row, to show them again when the form is refused."""
+    count = max((len(form.get(name, [])) for name in COCKTAIL_FIELDS), default=0)
+    return [
+        {name: (form.get(name, [])[i] if i < len(form.get(name, [])) else "")[:MAX_TEXT] for name in COCKTAIL_FIELDS}
+        for i in range(min(count, COCKTAIL_ROWS))
+    ]
 
 
 def one(form: Form, key: str) -> str:

@@ -55,6 +55,9 @@ class PlanPage:
     form: str = ""
     errors: dict[str, str] = field(default_factory=dict)
     values: dict[str, str] = field(default_factory=dict)
+    # The cocktail rows as sent (product, volume_ml, lot, expiry), so a refused session form keeps every row.
+    cocktail_rows: list[dict[str, str]] = field(default_factory=list)
+    cocktail_slots: int = plan_forms.COCKTAIL_ROWS
 
 
 async def _form(request: Request, session: SessionDep) -> plan_forms.Form:
@@ -187,5 +190,6 @@ def _refused(
 ) -> HTMLResponse:
     values = {k: v[0][: plan_forms.MAX_TEXT] for k, v in form.items() if k != CSRF_FIELD and v}
     page = build_page(state, user, consultation_id, form_name, exc.errors, values)
+    page.cocktail_rows = plan_forms.cocktail_rows(form)
     context: dict[str, Any] = {"title": page.title, "page": page, "user": user}
     return render(request, "clinic/plan.html", context, 422)
