@@ -9,7 +9,7 @@ from PIL import Image
 
 from rejuv.planning.chart.drawing import style_for
 from rejuv.planning.chart.face_chart import ChartRequest, FaceChart, plan_chart
-from rejuv.planning.chart.png import render_png
+from rejuv.planning.chart.png import BASE_PIXELS_PER_MM, MIN_NUMBER_PX, _font, pixels_per_mm_for, render_png
 from rejuv.planning.chart.svg import render_svg
 from rejuv.planning.data import PlanningData
 
@@ -58,3 +58,21 @@ def test_the_png_is_a_picture_of_the_chart_window(planning: PlanningData) -> Non
         x = round((point.x_mm - window.left) * 3)
         y = round((point.y_mm - window.top) * 3)
         assert sum(image.convert("RGB").getpixel((x, y))[:3]) < 200  # type: ignore[index]
+
+
+def test_a_dense_png_gets_enough_pixels_for_its_numbers_to_be_read_without_overlapping(
+    planning: PlanningData,
+) -> None:
+    """A bitmap cannot be zoomed into like the SVG: at 3 mm nappage spacing the numbers must still be at least
+    10 px high and the widest of them narrower than the gap to the next point."""
+    request = ChartRequest(zones=["cheek", "forehead"], technique="nappage", spacing_mm=3)
+    dense = plan_chart(request, planning.template, planning.techniques)
+    scale = pixels_per_mm_for(dense)
+    style = style_for(dense)
+    assert style.number_size_mm * scale >= MIN_NUMBER_PX
+    widest = _font(style.number_size_mm * scale).getlength(str(len(dense.points)))
+    assert widest < dense.spacing_mm * scale
+    image = Image.open(io.BytesIO(render_png(dense)))
+    assert image.size[0] == round((style.window.right - style.window.left) * scale)
+    # The usual 10 mm chart keeps its modest size.
+    assert pixels_per_mm_for(cheek_and_forehead(planning)) == BASE_PIXELS_PER_MM

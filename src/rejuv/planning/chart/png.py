@@ -42,11 +42,21 @@ def _rgba(colour: str, alpha: float) -> tuple[int, int, int, int]:
     return (value >> 16 & 255, value >> 8 & 255, value & 255, round(alpha * 255))
 
 
-def render_png(chart: FaceChart, pixels_per_mm: float = 4.0) -> bytes:
-    """The chart as PNG bytes at `pixels_per_mm` (4 px/mm is about 100 dpi)."""
+BASE_PIXELS_PER_MM = 4.0  # about 100 dpi: enough for the usual 8-10 mm papule charts
+MIN_NUMBER_PX = 10.0  # the smallest point number a person can read on screen or on paper
+
+
+def pixels_per_mm_for(chart: FaceChart) -> float:
+    """A resolution at which the point numbers are still legible: dense charts (3 mm nappage) get more pixels
+    rather than numbers too small to read, since a bitmap, unlike the SVG, cannot be zoomed into."""
+    return max(BASE_PIXELS_PER_MM, MIN_NUMBER_PX / style_for(chart).number_size_mm)
+
+
+def render_png(chart: FaceChart, pixels_per_mm: float | None = None) -> bytes:
+    """The chart as PNG bytes at `pixels_per_mm` (None: `pixels_per_mm_for(chart)`)."""
     style = style_for(chart)
     window = style.window
-    scale = pixels_per_mm
+    scale = pixels_per_mm if pixels_per_mm is not None else pixels_per_mm_for(chart)
 
     def px(point: Point) -> tuple[float, float]:
         return ((point[0] - window.left) * scale, (point[1] - window.top) * scale)
