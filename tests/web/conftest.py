@@ -6,7 +6,6 @@ scripts/test.sh starts (skipped with a reason when run outside it, an error when
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,10 +14,7 @@ from fastapi.testclient import TestClient
 
 from rejuv.services.advice import Advisor
 from rejuv.settings import Settings
-from rejuv.storage.scratch import scratch_database
 from rejuv.web.app import create_app
-
-POSTGRES_URL = os.environ.get("REJUV_TEST_POSTGRES_URL")
 
 
 @pytest.fixture(scope="session")
@@ -38,11 +34,7 @@ def client(tmp_path: Path, advisor: Advisor) -> Iterator[TestClient]:
     yield from _client(tmp_path, f"sqlite:///{tmp_path / 'web.db'}", advisor)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_client(request: pytest.FixtureRequest, tmp_path: Path, advisor: Advisor) -> Iterator[TestClient]:
-    if request.param == "postgresql" and not POSTGRES_URL:
-        if os.environ.get("CI") == "true":
-            pytest.fail("REJUV_TEST_POSTGRES_URL is not set in CI: run the suite through scripts/test.sh")
-        pytest.skip("PostgreSQL half: run through scripts/test.sh, which starts a throw-away server")
-    with scratch_database(request.param, tmp_path, POSTGRES_URL) as url:
-        yield from _client(tmp_path, url, advisor)
+@pytest.fixture
+def db_client(database_url: str, tmp_path: Path, advisor: Advisor) -> Iterator[TestClient]:
+    """The same test on SQLite and on PostgreSQL (the `database_url` fixture of tests/conftest.py)."""
+    yield from _client(tmp_path, database_url, advisor)

@@ -7,7 +7,6 @@ processes and must share one count, on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,13 +17,11 @@ from rejuv.services.advice import Advisor
 from rejuv.settings import Settings
 from rejuv.storage.database import make_engine, migrate
 from rejuv.storage.rate_limits import SqlRateLimitEvents
-from rejuv.storage.scratch import scratch_database
 from rejuv.web.app import create_app
 from rejuv.web.security import LoginRateLimiter, RateLimiter, SharedRateLimiter, TooManyAttempts
 
 from tests.web.tests_web_support import PASSWORD, add_user
 
-POSTGRES_URL = os.environ.get("REJUV_TEST_POSTGRES_URL")
 MakeLimiter = Callable[[int, int], RateLimiter]
 
 
@@ -124,20 +121,10 @@ def test_a_typed_username_is_not_stored_in_the_events_table(tmp_path: Path) -> N
     assert not any("secret" in bucket.lower() for bucket in buckets)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "postgresql" and not POSTGRES_URL:
-        if os.environ.get("CI") == "true":
-            pytest.fail("REJUV_TEST_POSTGRES_URL is not set in CI: run the suite through scripts/test.sh")
-        pytest.skip("PostgreSQL half: run through scripts/test.sh, which starts a throw-away server")
-    with scratch_database(request.param, tmp_path, POSTGRES_URL) as url:
-        yield url
-
-
 def test_two_server_processes_on_one_database_share_the_login_limit(
-    shared_database: str, tmp_path: Path, advisor: Advisor
+    database_url: str, tmp_path: Path, advisor: Advisor
 ) -> None:
-    settings = Settings(data_dir=tmp_path, database_url=shared_database, secret_key="t" * 40)
+    settings = Settings(data_dir=tmp_path, database_url=database_url, secret_key="t" * 40)
     with (
         TestClient(create_app(settings, advisor), base_url="https://testserver") as first,
         TestClient(create_app(settings, advisor), base_url="https://testserver") as second,
