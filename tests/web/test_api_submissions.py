@@ -114,6 +114,8 @@ def test_a_body_that_is_not_json_is_415(db_client: TestClient) -> None:
 def test_broken_or_ambiguous_json_is_400(db_client: TestClient, raw: bytes) -> None:
     response = db_client.post("/api/submissions", content=raw, headers={"content-type": "application/json"})
     assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
+    detail = response.json()["detail"]
+    assert detail.startswith("The body is not valid JSON: ") and detail.count("not valid JSON") == 1
     assert stored(db_client) == []
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from rejuv.domain.errors import FieldError
+from rejuv.domain.errors import FieldError, IntakeError
 
 PROBLEM_TYPE_BASE = "https://rejuv.example/problems/"
 
@@ -43,6 +43,15 @@ def problem(
     if listed:
         body["errors"] = listed
     return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def not_json(exc: IntakeError) -> ProblemResponse:
+    """400 for a body that is not strict JSON, its reason said once ("The body is not valid JSON: Expecting
+    value at line 1, column 1."): the decoder's own messages also start with "not valid JSON"."""
+    reason = exc.errors[0].message if exc.errors else "it could not be read"
+    for prefix in ("not valid JSON for an intake: ", "not valid JSON: "):
+        reason = reason.removeprefix(prefix)
+    return problem(400, f"The body is not valid JSON: {reason}.", errors=exc.errors)
 
 
 def field_errors_from_fastapi(errors: Sequence[Any]) -> list[FieldError]:

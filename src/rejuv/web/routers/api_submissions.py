@@ -29,7 +29,7 @@ from rejuv.services.errors import Invalid
 from rejuv.services.records import Submission
 from rejuv.web.contracts import contract_schema
 from rejuv.web.deps import ClinicianDep, StateDep
-from rejuv.web.problems import problem, problem_responses
+from rejuv.web.problems import not_json, problem, problem_responses
 from rejuv.web.routers.api_clinic import WriterDep
 from rejuv.web.security import TooManyAttempts
 
@@ -145,7 +145,7 @@ async def send(request: Request, state: StateDep, idempotency_key: IdempotencyKe
     try:
         document = decode_json(await request.body())
     except IntakeError as exc:
-        return problem(400, f"The body is not valid JSON: {exc.errors[0].message}.", errors=exc.errors)
+        return not_json(exc)
     errors = _shape_errors(document)
     if errors:
         return problem(422, "Some fields need attention.", errors=errors, instance=request.url.path)
