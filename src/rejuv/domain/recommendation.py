@@ -142,7 +142,51 @@ class Recommendation:
     def option(self, treatment: str) -> OptionAssessment:
         return next(o for o in self.options if o.treatment == treatment)
 
+    def to_encodable(self) -> dict[str, Any]:
+        """The same document as to_dict(), for a JSON encoder only (the API's answer, about 4 KB each time).
+
+        Arrays are left as the tuples the value objects already hold, which orjson and the standard encoder
+        both write as arrays, instead of copying them into some thirty fresh lists per answer. Because it
+        shares those tuples and reads no dict of its own back, never change what it returns.
+        tests/unit/test_recommendation_encoding.py checks that both encode to the same bytes.
+        """
+        return {
+            "schema_version": "1",
+            "decision": self.decision,
+            "summary": self.summary,
+            "options": [
+                {
+                    "treatment": o.treatment,
+                    "name": o.name,
+                    "status": o.status,
+                    "addresses": o.addresses,
+                    "primary_indications": o.primary,
+                    "reasons": [{"rule": r.rule, "text": r.text, "citations": r.citations} for r in o.reasons],
+                }
+                for o in self.options
+            ],
+            "findings": [f.to_dict() for f in self.findings],
+            "questions": self.questions,
+            "disclaimer": self.disclaimer,
+            "knowledge_version": self.knowledge_version,
+            "trace": {
+                "rules_evaluated": self.rules_evaluated,
+                "fired": [
+                    {
+                        "rule": f.rule,
+                        "effect": f.effect,
+                        "treatments": f.treatments,
+                        "inputs": dict(f.inputs),
+                        "parameters": [p.to_dict() for p in f.parameters],
+                    }
+                    for f in self.findings
+                ],
+                "steps": [{"step": s.step, "outcome": s.outcome, "rules": s.rules} for s in self.steps],
+            },
+        }
+
     def to_dict(self) -> dict[str, Any]:
+        """The contract document; every list and dict in it is fresh, so a caller may change it."""
         return {
             "schema_version": "1",
             "decision": self.decision,

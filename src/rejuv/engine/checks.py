@@ -51,8 +51,9 @@ class Facts:
     @classmethod
     def of(cls, intake: Intake, kb: KnowledgeBase) -> Facts:
         history, patient = intake.history, intake.patient
-        labs = (history.labs if history is not None else None) or _NO_LABS
-        present = {key for name, key in _LAB_KEYS if getattr(labs, name) is not None}
+        given_labs = history.labs if history is not None else None
+        present = set() if given_labs is None else {k for name, k in _LAB_KEYS if getattr(given_labs, name) is not None}
+        labs = given_labs or _NO_LABS
         conditions: frozenset[str] = frozenset()
         allergies: frozenset[str] = frozenset()
         medications: tuple[Medication, ...] = ()
@@ -75,12 +76,16 @@ class Facts:
         if patient.glogau is not None:
             present.add("glogau")
         concerns = frozenset(c.id for c in intake.concerns)
-        details = frozenset(
-            [
-                *(f"condition:{c}" for c in conditions),
-                *(f"medication:{m.class_}" for m in medications),
-                *(f"allergy:{a}" for a in allergies),
-            ]
+        details = (
+            frozenset(
+                [
+                    *(f"condition:{c}" for c in conditions),
+                    *(f"medication:{m.class_}" for m in medications),
+                    *(f"allergy:{a}" for a in allergies),
+                ]
+            )
+            if conditions or medications or allergies
+            else _NOTHING_LISTED  # the common case: skip building three empty generators
         )
         return cls(
             intake, kb, conditions, allergies, concerns, medications, labs, intake.prefs, frozenset(present), details
@@ -88,6 +93,7 @@ class Facts:
 
 
 _NO_LABS = Labs()
+_NOTHING_LISTED: frozenset[str] = frozenset()
 _LAB_NAMES = tuple(Labs.model_fields)
 _LAB_KEYS = tuple((name, f"labs.{name}") for name in _LAB_NAMES)  # built once: Facts.of runs per intake
 

@@ -47,18 +47,19 @@ class _Fit:
     citations: tuple[str, ...]
 
 
-@dataclass
+@dataclass(slots=True)  # one per intake: slotted for quicker construction and reads
 class _Case:
     """Everything the policy steps read and write for one intake, so each step takes one argument."""
 
     intake: Intake
     kb: KnowledgeBase
-    treatments: list[Treatment]
+    treatments: Sequence[Treatment]
     findings: tuple[Finding, ...]
     concerns: tuple[str, ...]
     addresses: dict[str, tuple[str, ...]]
     primary: dict[str, tuple[str, ...]]
-    blocking: dict[str, list[Finding]]
+    blocking: dict[str, list[Finding]]  # per treatment, the refer and exclude findings naming it
+    cautions: dict[str, list[Finding]]  # per treatment, the caution findings naming it
     steps: list[TraceStep] = field(default_factory=list)
     reasons: dict[str, list[Reason]] = field(default_factory=dict)
 
@@ -78,22 +79,36 @@ def _fits(kb: KnowledgeBase) -> dict[str, _Fit]:
     return cached
 
 
+def _treatments(kb: KnowledgeBase) -> tuple[Treatment, ...]:
+    """The base's treatments in order, as a tuple made once per base (read for every intake)."""
+    cached = kb.cache.get("treatments")
+    if cached is None:
+        cached = kb.cache["treatments"] = tuple(kb.treatments.values())
+    return cached
+
+
+def _per_treatment(treatments: Sequence[Treatment], findings: Sequence[Finding]) -> dict[str, list[Finding]]:
+    """For each treatment, the findings that name it, in their order."""
+    return {t.id: [f for f in findings if t.id in f.treatments] for t in treatments}
+
+
 def recommend(intake: Intake, kb: KnowledgeBase) -> Recommendation:
     """Screen the intake, apply the decision policy, and explain every step."""
     findings = screen(intake, kb)
-    treatments = list(kb.treatments.values())
+    treatments = _treatments(kb)
     concerns, addresses, primary = _concern_fit(kb, intake.concern_ids)
-    blockers = [f for f in findings if f.effect in {"refer", "exclude"}]
     case = _Case(
-        intake=intake,
-        kb=kb,
-        treatments=treatments,
-        findings=findings,
-        concerns=concerns,
-        addresses=addresses,
-        primary=primary,
-        blocking={t.id: [f for f in blockers if t.id in f.treatments] for t in treatments},
-        reasons={t.id: [] for t in treatments},
+        intake,
+        kb,
+        treatments,
+        findings,
+        concerns,
+        addresses,
+        primary,
+        _per_treatment(treatments, [f for f in findings if f.effect == "refer" or f.effect == "exclude"]),
+        _per_treatment(treatments, [f for f in findings if f.effect == "caution"]),
+        [],
+        {t.id: [] for t in treatments},
     )
     decision = _decide(case)
     options = tuple(_assess(case, t, decision) for t in treatments)
@@ -262,14 +277,14 @@ def _typical_downtime(treatment: Treatment) -> float:
 
 
 def _assess(case: _Case, treatment: Treatment, decision: str) -> OptionAssessment:
-    kb, findings = case.kb, case.findings
-    addresses, primary, blocking = case.addresses[treatment.id], case.primary[treatment.id], case.blocking[treatment.id]
-    decision_reasons = case.reasons
-    reasons: list[Reason] = [Reason(f.rule, f.text, f.citations) for f in blocking]
-    reasons.extend(_fit_reasons(kb, treatment, addresses, primary))
-    reasons.extend(decision_reasons[treatment.id])
-    cautions = [f for f in findings if f.effect == "caution" and treatment.id in f.treatments]
-    reasons.extend(Reason(f.rule, f.text, f.citations) for f in cautions)
+    tid = treatment.id
+    addresses, primary = case.addresses[tid], case.primary[tid]
+    blocking, cautions = case.blocking[tid], case.cautions[tid]
+    reasons: list[Reason] = [Reason(f.rule, f.text, f.citations) for f in blocking] if blocking else []
+    reasons += _fit_reasons(case.kb, treatment, addresses, primary)
+    reasons += case.reasons[tid]
+    if cautions:
+        reasons += [Reason(f.rule, f.text, f.citations) for f in cautions]
 
     status: Status
     if treatment.id == decision:

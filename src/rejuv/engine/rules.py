@@ -36,32 +36,52 @@ class CompiledRule:
     unverified: bool  # the rule or a parameter it reads is marked [GK?] in the domain reference
     needs: frozenset[str] | None  # answers without which the check cannot fire (None: always run)
     needs_one_of: frozenset[str] | None  # listed items of which one must be present (None: no such need)
+    # Each template is written once at compile time when it names no per-hit placeholder ({value} or
+    # {threshold}), since every hit then reads the same: most sentences and every mitigation so far.
+    fixed_text: str | None = None  # None: the sentence is filled for each hit
+    fixed_mitigation: str | None = None  # None also when the rule has no mitigation
+    mitigation_per_hit: bool = False
 
     def finding(self, hit: Hit) -> Finding:
         """The finding for a hit: the rule's sentence filled with what the check saw and the thresholds."""
         treatments = self.treatments
         if hit.treatments is not None:
             treatments = tuple(t for t in treatments if t in hit.treatments)
-        values = dict(self.formatted)  # holds every parameter and a default {threshold}
-        values["value"] = hit.value
-        if hit.threshold:
-            values["threshold"] = hit.threshold
         rule = self.rule
+        text, mitigation = self.fixed_text, self.fixed_mitigation
+        if text is None or self.mitigation_per_hit:
+            values = dict(self.formatted)  # holds every parameter and a default {threshold}
+            values["value"] = hit.value
+            if hit.threshold:
+                values["threshold"] = hit.threshold
+            if text is None:
+                text = rule.text.format_map(values)
+            if self.mitigation_per_hit:
+                mitigation = str(rule.mitigation).format_map(values)
+        # Positional, in field order: this runs for every finding of every intake.
         return Finding(
-            rule=rule.id,
-            title=rule.title,
-            severity=rule.severity,
-            effect=rule.effect,
-            treatments=treatments,
-            text=rule.text.format_map(values),
-            citations=self.citations,
-            mitigation=rule.mitigation.format_map(values) if rule.mitigation else None,
-            why_it_matters=rule.why_it_matters,
-            status=rule.status,
-            inputs=hit.inputs,
-            parameters=self.reads,
-            unverified=self.unverified,
+            rule.id,
+            rule.title,
+            rule.severity,
+            rule.effect,
+            treatments,
+            text,
+            self.citations,
+            mitigation,
+            rule.why_it_matters,
+            rule.status,
+            hit.inputs,
+            self.reads,
+            self.unverified,
         )
+
+
+def _names_a_per_hit_placeholder(template: str) -> bool:
+    """Whether a template reads {value} or {threshold} (also as {value!r}, {value.x}, {value[0]}, {value:>5})."""
+    for _lit, name, _spec, _conv in string.Formatter().parse(template):
+        if name is not None and name.split(".")[0].split("[")[0] in _FIXED_PLACEHOLDERS:
+            return True
+    return False
 
 
 def compile_rules(kb: KnowledgeBase) -> tuple[CompiledRule, ...]:
@@ -105,6 +125,13 @@ def compile_rules(kb: KnowledgeBase) -> tuple[CompiledRule, ...]:
         unverified = rule.unverified or any(kb.parameters[p].unverified for p in rule.parameters)
         params = tuple(v.value for v in values)
         ruled = RuleInput.of(rule, params, units)
+        text_per_hit = _names_a_per_hit_placeholder(rule.text)
+        mitigation_per_hit = bool(rule.mitigation) and _names_a_per_hit_placeholder(rule.mitigation or "")
+        fixed_text = fixed_mitigation = None
+        if not problems:  # else a template names an unknown placeholder and would not format
+            fixed_text = None if text_per_hit else rule.text.format_map(formatted)
+            if rule.mitigation and not mitigation_per_hit:
+                fixed_mitigation = rule.mitigation.format_map(formatted)
         compiled.append(
             CompiledRule(
                 rule,
@@ -119,6 +146,9 @@ def compile_rules(kb: KnowledgeBase) -> tuple[CompiledRule, ...]:
                 unverified,
                 spec.needs(ruled) if spec.needs else None,
                 (spec.needs_one_of(ruled) or None) if spec.needs_one_of else None,  # empty: never skip
+                fixed_text,
+                fixed_mitigation,
+                mitigation_per_hit,
             )
         )
     if problems:
@@ -128,12 +158,21 @@ def compile_rules(kb: KnowledgeBase) -> tuple[CompiledRule, ...]:
     return result
 
 
-def _applicable(kb: KnowledgeBase, present: frozenset[str]) -> tuple[CompiledRule, ...]:
-    """The rules that can fire given which answers an intake has; cached per combination of answers."""
-    by_answers: dict[frozenset[str], tuple[CompiledRule, ...]] = kb.cache.setdefault("applicable", {})
+_Screened = tuple[CheckFn, RuleInput, frozenset[str] | None, CompiledRule]
+
+
+def _applicable(kb: KnowledgeBase, present: frozenset[str]) -> tuple[_Screened, ...]:
+    """The rules that can fire given which answers an intake has; cached per combination of answers.
+
+    Each comes unpacked as (check, its input, the listed items it needs, the rule), so the screening loop,
+    which runs for every rule of every intake, reads no attributes.
+    """
+    by_answers: dict[frozenset[str], tuple[_Screened, ...]] = kb.cache.setdefault("applicable", {})
     rules = by_answers.get(present)
     if rules is None:
-        rules = tuple(c for c in compile_rules(kb) if c.needs is None or c.needs & present)
+        rules = tuple(
+            (c.fn, c.input, c.needs_one_of, c) for c in compile_rules(kb) if c.needs is None or c.needs & present
+        )
         by_answers[present] = rules
     return rules
 
@@ -146,11 +185,10 @@ def screen(intake: Intake, kb: KnowledgeBase) -> tuple[Finding, ...]:
     findings = []
     facts = Facts.of(intake, kb)
     details = facts.details
-    for compiled in _applicable(kb, facts.present):
-        one_of = compiled.needs_one_of
+    for fn, ruled, one_of, compiled in _applicable(kb, facts.present):
         if one_of is not None and one_of.isdisjoint(details):
             continue  # a rule about particular conditions or medicines, none of which is listed
-        hit = compiled.fn(facts, compiled.input)  # the hot loop: most rules do not fire
+        hit = fn(facts, ruled)  # the hot loop: most rules do not fire
         if hit is not None:
             finding = compiled.finding(hit)
             if finding.treatments:

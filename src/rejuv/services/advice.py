@@ -54,7 +54,8 @@ class Advisor:
         orjson refuses integers beyond 64 bits, which the contract allows in some counts (the trace repeats the
         answer), so those few answers take the standard encoder.
         """
-        recommendation = self.recommend(document, may_hold_null=may_hold_null)
+        # to_encodable(): the contract document without fresh copies of every array, since it is only encoded.
+        recommendation = recommend(parse_intake(document, may_hold_null=may_hold_null), self.kb).to_encodable()
         try:
             return orjson.dumps(recommendation)
         except TypeError:
