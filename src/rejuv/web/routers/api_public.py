@@ -15,7 +15,7 @@ from rejuv.domain.strict_json import decode_json_noting_nulls
 from rejuv.services.errors import Invalid
 from rejuv.web.contracts import contract_schema
 from rejuv.web.deps import AppState, StateDep
-from rejuv.web.problems import problem, problem_responses
+from rejuv.web.problems import not_json, problem, problem_responses
 
 router = APIRouter(prefix="/api", tags=["decision aid"])
 
@@ -53,7 +53,7 @@ async def recommend(request: Request) -> Response:
         # Strict: a repeated key could hide "pregnant": true behind a false.
         document, saw_null = decode_json_noting_nulls(body)
     except IntakeError as exc:
-        return problem(400, f"The body is not valid JSON: {exc.errors[0].message}.", errors=exc.errors)
+        return not_json(exc)
     try:
         encoded = state.advisor.recommend_json(document, may_hold_null=saw_null)
     except IntakeError as exc:
