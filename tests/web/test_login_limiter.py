@@ -1,8 +1,7 @@
 """The login rate limiter holds under parallel guessing and does not lock out a right password.
 
-The same rules are checked on both implementations: `LoginRateLimiter` (one process, in memory) and
-`SharedRateLimiter` (the app's, counted in the database). Two apps on one database stand for two server
-processes and must share one count, on SQLite and on PostgreSQL.
+The rules are checked on `SharedRateLimiter` (the app's, counted in the database). Two apps on one database
+stand for two server processes and must share one count, on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -18,18 +17,15 @@ from rejuv.settings import Settings
 from rejuv.storage.database import make_engine, migrate
 from rejuv.storage.rate_limits import SqlRateLimitEvents
 from rejuv.web.app import create_app
-from rejuv.web.security import LoginRateLimiter, RateLimiter, SharedRateLimiter, TooManyAttempts
+from rejuv.web.security import RateLimiter, SharedRateLimiter, TooManyAttempts
 
 from tests.web.tests_web_support import PASSWORD, add_user
 
 MakeLimiter = Callable[[int, int], RateLimiter]
 
 
-@pytest.fixture(params=["memory", "database"])
-def make_limiter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeLimiter]:
-    if request.param == "memory":
-        yield LoginRateLimiter
-        return
+@pytest.fixture
+def make_limiter(tmp_path: Path) -> Iterator[MakeLimiter]:
     engine = make_engine(f"sqlite:///{tmp_path / 'limits.db'}")
     migrate(engine)
     yield lambda attempts, window: SharedRateLimiter(SqlRateLimitEvents(engine), "login", attempts, window)
@@ -86,14 +82,6 @@ def test_reset_forgets_every_attempt(make_limiter: MakeLimiter) -> None:
     limiter.check("10.0.0.9", "dr", now=1000.0)
     limiter.reset()
     limiter.check("10.0.0.9", "dr", now=1000.0)
-
-
-def test_the_in_memory_limiter_forgets_idle_keys_instead_of_growing_without_bound() -> None:
-    limiter = LoginRateLimiter(attempts=5, window_seconds=10)
-    limiter.MAX_KEYS = 50
-    for index in range(500):
-        limiter.check(f"10.0.{index // 250}.{index % 250}", f"user{index}", now=float(index * 20))
-    assert len(limiter._attempts) <= 52
 
 
 def test_the_shared_limiter_keeps_login_and_send_counts_apart(tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ class Facts:
         history, patient = intake.history, intake.patient
         given_labs = history.labs if history is not None else None
         present = set() if given_labs is None else {k for name, k in _LAB_KEYS if getattr(given_labs, name) is not None}
-        labs = given_labs or _NO_LABS
+        labs = intake.labs  # the given labs, or one shared empty Labs
         conditions: frozenset[str] = frozenset()
         allergies: frozenset[str] = frozenset()
         medications: tuple[Medication, ...] = ()
@@ -92,10 +92,8 @@ class Facts:
         )
 
 
-_NO_LABS = Labs()
 _NOTHING_LISTED: frozenset[str] = frozenset()
-_LAB_NAMES = tuple(Labs.model_fields)
-_LAB_KEYS = tuple((name, f"labs.{name}") for name in _LAB_NAMES)  # built once: Facts.of runs per intake
+_LAB_KEYS = tuple((name, f"labs.{name}") for name in Labs.model_fields)  # built once: Facts.of runs per intake
 
 
 @dataclass(frozen=True)

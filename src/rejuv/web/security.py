@@ -5,8 +5,8 @@ user id; it never holds anything a person typed. Each form carries the token in 
 an `X-CSRF-Token` header) and a state-changing request whose token does not match the cookie's is refused.
 Logging in issues a fresh token, so a token planted before login is useless afterwards (session fixation).
 
-Rate limits: `SharedRateLimiter` (what the app uses) counts in the database so every server process shares one
-count; `LoginRateLimiter` keeps the same rules in memory for one process. docs/security.md has the threat model.
+Rate limits: `SharedRateLimiter` counts attempts in the database so every server process shares one count.
+docs/security.md has the threat model.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import hmac
 import secrets
 import threading
 import time
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -133,75 +132,6 @@ class RateLimiter(Protocol):
     def reset(self) -> None: ...
 
 
-class LoginRateLimiter:
-    """Login attempts per client address and per username within a sliding window (in-process memory).
-
-    An attempt is counted when it starts, before the slow password check, so a burst of parallel guesses
-    cannot all pass the check before any failure is recorded; a successful login gives its attempt back.
-    The per-address limit stops one address guessing many passwords; the per-username limit (four times
-    higher, so one stranger cannot lock a clinician out with a handful of tries) stops many addresses
-    guessing one account. Several server processes each keep their own count, which is why the app uses
-    `SharedRateLimiter`; this one stays as the single-process reference for the same rules. `now` is
-    `time.monotonic()` seconds.
-    """
-
-    USERNAME_FACTOR = 4
-    MAX_KEYS = 10_000
-
-    def __init__(self, attempts: int, window_seconds: int) -> None:
-        self.attempts = attempts
-        self.window = window_seconds
-        self._attempts: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _limits(self, client: str, username: str) -> tuple[tuple[str, int], tuple[str, int]]:
-        return (f"ip:{client}", self.attempts), (
-            f"user:{username.strip().lower()}",
-            self.attempts * self.USERNAME_FACTOR,
-        )
-
-    def check(self, client: str, username: str, now: float | None = None) -> None:
-        """Refuse (TooManyAttempts) or count this attempt; call `succeed` if the password was right."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            limits = self._limits(client, username)
-            for key, limit in limits:
-                recent = self._prune(key, now)
-                if len(recent) >= limit:
-                    raise TooManyAttempts(max(1, int(recent[0] + self.window - now) + 1))
-            if len(self._attempts) >= self.MAX_KEYS:
-                self._forget_idle(now)
-            for key, _limit in limits:
-                self._attempts.setdefault(key, deque()).append(now)
-
-    def succeed(self, client: str, username: str) -> None:
-        """A right password: give the address its attempt back and clear the username's failures."""
-        with self._lock:
-            (ip_key, _ip_limit), (user_key, _user_limit) = self._limits(client, username)
-            ip_attempts = self._attempts.get(ip_key)
-            if ip_attempts:
-                ip_attempts.pop()
-            self._attempts.pop(user_key, None)
-
-    def reset(self) -> None:
-        """Forget every attempt (an admin action, and how tests start from a clean slate)."""
-        with self._lock:
-            self._attempts.clear()
-
-    def _forget_idle(self, now: float) -> None:
-        for key in list(self._attempts):
-            if not self._prune(key, now):
-                del self._attempts[key]
-
-    def _prune(self, key: str, now: float) -> deque[float]:
-        attempts = self._attempts.get(key)
-        if attempts is None:
-            return deque()
-        while attempts and attempts[0] <= now - self.window:
-            attempts.popleft()
-        return attempts
-
-
 class AttemptStore(Protocol):
     """The storage side of SharedRateLimiter (storage/rate_limits.py SqlRateLimitEvents; a fake in tests)."""
 
@@ -212,11 +142,14 @@ class AttemptStore(Protocol):
 
 
 class SharedRateLimiter:
-    """LoginRateLimiter's rules, counted in the database so every server process and restart sees one count.
+    """Attempts per client address and per username within a sliding window, counted in the database so every
+    server process and restart sees one count.
 
-    Same interface and semantics: an attempt is counted atomically when it starts (a parallel burst of N
+    An attempt is counted atomically when it starts, before the slow password check (a parallel burst of N
     attempts admits at most the limit, in every process together); `succeed` gives the address its attempt
-    back and clears the username's; the username limit is four times the address limit. `name` keeps the
+    back and clears the username's. The per-address limit stops one address guessing many passwords; the
+    per-username limit, four times higher so one stranger cannot lock a clinician out with a handful of
+    tries, stops many addresses guessing one account. `name` keeps the
     buckets of different limiters (logins, sends) apart in the one table. `now` is wall-clock UNIX seconds
     (`time.time()`), not monotonic, because several machines compare it; keep their clocks in sync (NTP).
 
