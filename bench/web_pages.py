@@ -61,7 +61,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args()
     rows: list[tuple[str, int, int, float, float]] = []
-    with running_server() as port, httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+    with running_server() as server, httpx.Client(base_url=f"http://127.0.0.1:{server.port}") as client:
         visits: list[tuple[str, str, str, dict[str, object] | None]] = [
             ("start", "GET", "/", None),
             ("compare", "GET", "/compare", None),

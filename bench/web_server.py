@@ -12,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NamedTuple
 
 
 def free_port() -> int:
@@ -20,9 +21,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class Server(NamedTuple):
+    port: int
+    pid: int  # so a benchmark can read the server's own CPU time
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far (Linux: /proc/<pid>/stat, fields 14 and 15)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def running_server() -> Iterator[int]:
-    """Yield the port of a freshly started server; logs go to a file so they never slow the server down."""
+def running_server() -> Iterator[Server]:
+    """Start a fresh server; logs go to a file so they never slow the server down."""
     with tempfile.TemporaryDirectory(prefix="rejuv-bench-") as data_dir:
         port = free_port()
         # Plain-HTTP loopback clients (httpx) do not return Secure cookies; browsers treat localhost as secure.
@@ -43,7 +56,7 @@ def running_server() -> Iterator[int]:
                         if process.poll() is not None or time.monotonic() > deadline:
                             raise RuntimeError("the server did not start") from None
                         time.sleep(0.2)
-                yield port
+                yield Server(port, process.pid)
             finally:
                 process.terminate()
                 process.wait(timeout=10)

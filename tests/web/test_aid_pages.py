@@ -124,6 +124,7 @@ def test_the_knowledge_check_gives_feedback_and_the_sure_test_flags_conflict(cli
         "state": hidden_state(result.text),
         "check.prp_blood": "true",
         "check.meso_own_body": "true",
+        "check.one_session": "false",
         "sure.sure": "true",
         "sure.understand": "true",
         "sure.risk": "false",
@@ -134,6 +135,8 @@ def test_the_knowledge_check_gives_feedback_and_the_sure_test_flags_conflict(cli
     page = text_of(checked.text)
     assert "Right. The statement is true." in page  # PRP does need blood
     assert "Not quite. The statement is false." in page  # mesotherapy is not from your own body
+    # Both are a course of sessions (typically 4 and 3): "one is usually enough" is false, so "false" is right.
+    assert page.count("Right. The statement is false.") == 1
     assert 'You answered "yes" to 3 of 4.' in page and "no need to decide today" in page
 
 

@@ -30,7 +30,10 @@ def knowledge_checks(advisor: Advisor) -> list[CheckItem]:
         return []
     certainty = {t.name: CERTAINTY[t.evidence.certainty][0].lower() for t in (meso, prp)}
     both_high = all(t.evidence.certainty == "high" for t in (meso, prp))
-    sessions_min = min((t.course.sessions.min or t.course.sessions.typical or 1) for t in (meso, prp))
+    # "Usually" is the typical course, not the shortest one a study reported (PRP's range starts at 1).
+    one_usually_enough = all(
+        (t.course.sessions.typical or t.course.sessions.min or t.course.sessions.max or 1) <= 1 for t in (meso, prp)
+    )
     return [
         CheckItem(
             "prp_blood",
@@ -59,7 +62,7 @@ def knowledge_checks(advisor: Advisor) -> list[CheckItem]:
         CheckItem(
             "one_session",
             "One session is usually enough for either treatment.",
-            sessions_min <= 1,
+            one_usually_enough,
             f"{meso.name}: {meso.course.text.text} {prp.name}: {prp.course.text.text}",
             list(dict.fromkeys([*meso.course.text.citations, *prp.course.text.citations])),
         ),
