@@ -6,7 +6,15 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from tests_web_support import PASSWORD, PERSON, add_user, csrf_from, hidden_state, log_in_page
+from tests_web_support import (
+    PASSWORD,
+    PERSON,
+    add_user,
+    assert_every_citation_leads_to_a_source,
+    csrf_from,
+    hidden_state,
+    log_in_page,
+)
 
 PATIENT_PAGES = ["/clinic/patients", "/clinic/patients/1", "/clinic/patients/1/consult", "/clinic/consultations/1"]
 
@@ -124,6 +132,7 @@ def test_a_clinician_overrides_a_recommendation_with_a_reason_and_finds_it_in_th
         f"/clinic/patients/{patient_id}/consult", data={**consult_answers(), "csrf_token": csrf_from(form_page)}
     )
     assert preview.status_code == 200 and "Mesotherapy fits you better now" in preview.text
+    assert_every_citation_leads_to_a_source(preview.text)
     token, state = csrf_from(preview.text), hidden_state(preview.text)
     url = f"/clinic/patients/{patient_id}/consultations"
     missing = client.post(
@@ -147,6 +156,8 @@ def test_a_clinician_overrides_a_recommendation_with_a_reason_and_finds_it_in_th
     assert row and "Overridden" in row.group(0) and "Wants her own material" in row.group(0)
     detail = client.get(saved.headers["location"]).text
     assert "Knowledge version" in detail and "prp" in detail
+    assert_every_citation_leads_to_a_source(detail)
+    assert '<h2 id="sources-h">Sources</h2>' in detail
 
 
 def test_an_invalid_consultation_intake_is_shown_beside_the_field(client: TestClient) -> None:

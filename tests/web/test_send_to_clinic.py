@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests_web_support import csrf_from, hidden_state, log_in_page, walk
+from tests_web_support import assert_every_citation_leads_to_a_source, csrf_from, hidden_state, log_in_page, walk
 
 from rejuv.storage.tables import SubmissionRow
 
@@ -190,11 +190,13 @@ def test_a_clinician_finds_the_submission_in_the_inbox_and_imports_it(db_client:
     assert code in inbox and "Ann Example" in inbox
     page = db_client.get("/clinic/inbox/1").text
     assert "ann@example.org" in page and 'value="Ann Example"' in page
+    assert_every_citation_leads_to_a_source(page)
     form = {"csrf_token": csrf_from(page), "reference": "R-77", "full_name": "Ann Example", "decision": "accept"}
     response = db_client.post("/clinic/inbox/1/import", data=form, follow_redirects=False)
     assert response.status_code == 303
     consultation = db_client.get(response.headers["location"])
     assert consultation.status_code == 200 and "Ann Example" in consultation.text
+    assert_every_citation_leads_to_a_source(consultation.text)
     assert stored(db_client)[0].status == "imported"
     assert code not in db_client.get("/clinic/inbox").text  # the inbox lists only new submissions
     patients = db_client.get("/clinic/patients", params={"q": "R-77"}).text

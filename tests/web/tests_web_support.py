@@ -102,3 +102,11 @@ def walk(client: TestClient, steps: list[tuple[str, dict[str, list[str]]]] = PER
         assert response.status_code == 200, response.text[:2000]
         response = post_step(client, slug, response.text, fields)
     return response
+
+
+def assert_every_citation_leads_to_a_source(html: str) -> None:
+    """Each "[n]" beside a reason or finding links to an entry of the page's sources list."""
+    links = set(re.findall(r'href="#(ref-[^"]+)"', html))
+    targets = set(re.findall(r'id="(ref-[^"]+)"', html))
+    assert links, "the page cites nothing"
+    assert links <= targets, f"citations without a source entry: {sorted(links - targets)}"

@@ -16,6 +16,7 @@ from rejuv.domain.errors import IntakeError
 from rejuv.services import audit, consultations, patients
 from rejuv.services.accounts import authenticate, create_user, end_sessions, list_users
 from rejuv.services.errors import Conflict, Invalid
+from rejuv.web.citing import sources_for
 from rejuv.web.deps import AdminDep, AppState, ClinicianDep, OptionalUserDep, RowId, SessionDep, StateDep
 from rejuv.web.questionnaire import Answers, decode_state, encode_state, merge, to_intake, validate
 from rejuv.web.security import CSRF_FIELD, check_csrf
@@ -192,7 +193,13 @@ def consultation_page(request: Request, consultation_id: RowId, state: StateDep,
     return render(
         request,
         "clinic/consultation.html",
-        {"title": f"Consultation {found.id}", "user": user, "consultation": found, "patient": history.patient},
+        {
+            "title": f"Consultation {found.id}",
+            "user": user,
+            "consultation": found,
+            "patient": history.patient,
+            "sources": sources_for(state.advisor, found.recommendation),
+        },
     )
 
 
@@ -277,6 +284,7 @@ def _decide(
             "patient": patient,
             "state": encode_state(answers),
             "recommendation": recommendation,
+            "sources": sources_for(request.app.state.rejuv.advisor, recommendation),
             "errors": errors,
             "values": values,
         },

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from rejuv.services import patients, submissions
 from rejuv.services.errors import Conflict, Invalid
 from rejuv.services.records import Submission, User
+from rejuv.web.citing import sources_for
 from rejuv.web.deps import AppState, ClinicianDep, RowId, SessionDep, StateDep
 from rejuv.web.security import CSRF_FIELD, check_csrf
 from rejuv.web.templating import render
@@ -127,6 +128,7 @@ def _submission(
             "title": f"Submission {found.code}",
             "user": user,
             "submission": found,
+            "sources": sources_for(state.advisor, found.recommendation or {}),
             "errors": errors,
             "values": values,
             "delete_on": submissions.delete_after(found, state.settings.submission_retention_days),
