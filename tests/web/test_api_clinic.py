@@ -12,6 +12,7 @@ PATIENT_ROUTES = [
     ("GET", "/api/patients/1", None),
     ("POST", "/api/consultations", {"patient_id": 1, "intake": HYDRATION, "decision": "accept"}),
     ("GET", "/api/consultations/1", None),
+    ("GET", "/api/consultations?patient_id=1", None),
 ]
 
 
@@ -100,6 +101,18 @@ def test_a_consultation_is_saved_with_the_engines_recommendation_and_version(db_
     assert body["knowledge_version"] == db_client.get("/api/knowledge").json()["knowledge_version"]
     assert body["created_at"].endswith("+00:00")
     assert db_client.get(f"/api/consultations/{body['id']}").json()["notes"] == "first visit"
+    listed = db_client.get("/api/consultations", params={"patient_id": patient["id"]})
+    assert listed.status_code == 200 and [c["id"] for c in listed.json()] == [body["id"]]
+
+
+def test_listing_consultations_needs_a_known_patient(db_client: TestClient) -> None:
+    log_in_api(db_client, "dr")
+    missing = db_client.get("/api/consultations")
+    assert missing.status_code == 422
+    assert missing.headers["content-type"].startswith("application/problem+json")
+    assert [e["path"] for e in missing.json()["errors"]] == ["query.patient_id"]
+    unknown = db_client.get("/api/consultations", params={"patient_id": 99})
+    assert unknown.status_code == 404 and unknown.headers["content-type"].startswith("application/problem+json")
 
 
 def test_an_override_needs_a_reason_and_a_different_decision(db_client: TestClient) -> None:

@@ -25,3 +25,12 @@ def test_every_api_operation_is_documented(client: TestClient) -> None:
         for method in methods:
             stem = path.split("{")[0].rstrip("/")
             assert f"{method.upper()} {stem}" in text, f"{method.upper()} {path} is not in docs/api.md"
+
+
+def test_published_operation_descriptions_speak_to_api_users_not_to_maintainers(client: TestClient) -> None:
+    """FastAPI publishes route docstrings; notes about our source tree belong in comments."""
+    for path, methods in client.get("/openapi.json").json()["paths"].items():
+        for method, operation in methods.items():
+            described = f"{operation.get('summary', '')} {operation.get('description', '')}"
+            for internal in ("bench/", ".py", "hot path", "hottest"):
+                assert internal not in described, f"{method.upper()} {path} publishes an internal note: {internal}"

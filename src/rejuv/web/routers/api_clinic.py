@@ -134,6 +134,19 @@ def create_consultation(body: ConsultationBody, state: StateDep, user: WriterDep
 
 
 @router.get(
+    "/consultations",
+    summary="A patient's consultations, oldest first",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def list_consultations(
+    state: StateDep, user: ClinicianDep, patient_id: Annotated[int, Query(ge=1, le=2**63 - 1)]
+) -> list[dict[str, Any]]:
+    """Read (and audited) like the patient's history; the patient is required, so no request lists every
+    consultation of the clinic at once."""
+    return [_consultation(c) for c in patients.patient_history(state.uow(), user.username, patient_id).consultations]
+
+
+@router.get(
     "/consultations/{consultation_id}", summary="One consultation", responses=problem_responses(401, 403, 404, 422)
 )
 def get_consultation(consultation_id: RowId, state: StateDep, user: ClinicianDep) -> dict[str, Any]:

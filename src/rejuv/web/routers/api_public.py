@@ -39,11 +39,10 @@ def _recommend_openapi() -> dict[str, Any]:
     },
 )
 async def recommend(request: Request) -> Response:
-    """Intake contract in, recommendation contract out. Nothing is stored.
-
-    The hottest route (see bench/web_recommend.py), so it reads the app state off the request instead of
-    declaring a dependency: each declared dependency adds resolving work to every request.
-    """
+    """Intake contract in, recommendation contract out. Nothing is stored."""
+    # The hottest route (bench/web_recommend.py): it reads the app state off the request instead of declaring
+    # a dependency, since each declared dependency adds resolving work to every request. (A comment, not the
+    # docstring: FastAPI publishes docstrings in /openapi.json.)
     state: AppState = request.app.state.rejuv
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
