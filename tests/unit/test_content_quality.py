@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from difflib import SequenceMatcher
 
 import pytest
 
@@ -63,6 +64,58 @@ def test_treatment_content_is_plain_language(kb: KnowledgeBase, treatment_id: st
 
 def test_rule_sentences_and_mitigations_are_plain_language(kb: KnowledgeBase) -> None:
     assert_readable([r.text for r in kb.rules] + [r.mitigation for r in kb.rules if r.mitigation])
+
+
+def test_why_it_matters_sentences_are_plain_language(kb: KnowledgeBase) -> None:
+    assert_readable([r.why_it_matters for r in kb.rules if r.why_it_matters])
+
+
+def _normalised(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def test_every_finding_that_changes_the_advice_says_why_it_matters(kb: KnowledgeBase) -> None:
+    """A refer, exclude or caution finding tells the person what could go wrong, not only what to do.
+
+    The explanation must be its own: not empty, not the rule's sentence, title or mitigation again (nor one of
+    them with a word or two added or dropped), and short (one or two sentences). It is shown as written, so it
+    must not hold a {placeholder} that only `text` and `mitigation` get filled in.
+    """
+    problems = []
+    for rule in kb.rules:
+        if rule.effect not in {"refer", "exclude", "caution"}:
+            continue
+        why = (rule.why_it_matters or "").strip()
+        if not why:
+            problems.append(f"{rule.id}: no why_it_matters")
+            continue
+        mine = _normalised(why)
+        if mine == _normalised(rule.title):
+            problems.append(f"{rule.id}: why_it_matters repeats the rule's title")
+        for name in ("text", "mitigation"):
+            other = _normalised(getattr(rule, name) or "")
+            if other and (mine in other or other in mine or SequenceMatcher(None, mine, other).ratio() > 0.8):
+                problems.append(f"{rule.id}: why_it_matters repeats the rule's {name}")
+        if "{" in why or "}" in why:
+            problems.append(f"{rule.id}: why_it_matters has a placeholder, which is never filled in")
+        sentences = len(re.findall(r"[.!?]+(?:\s|$)", why))
+        if not 1 <= sentences <= 2:
+            problems.append(f"{rule.id}: why_it_matters has {sentences} sentences, not 1 or 2")
+    assert not problems, "\n".join(problems)
+
+
+def test_reference_list_fields_do_not_end_in_a_full_stop(kb: KnowledgeBase) -> None:
+    """The reference lists add the full stop after the authors and the title ("Alam M et al. Effect of ...").
+
+    A field that already ends in one ("et al.") would be shown with two.
+    """
+    doubled = [
+        f"{key}.{name}: {value!r}"
+        for key, citation in kb.citations.items()
+        for name in ("authors", "title")
+        if (value := getattr(citation, name)) and value.rstrip().endswith((".", "?", "!"))
+    ]
+    assert not doubled, "\n".join(doubled)
 
 
 def test_concern_descriptions_are_plain_language(kb: KnowledgeBase) -> None:
