@@ -100,3 +100,52 @@ def test_any_answers_the_form_accepts_make_an_intake_the_contract_accepts(answer
     if any(validate(step, answers) for step in STEPS):
         return
     parse_intake(to_intake(answers))
+
+
+MEDICINES = next(s for s in STEPS if s.slug == "medicines")
+
+
+def test_medicines_stopped_recently_become_stopped_items_with_the_days_when_known() -> None:
+    intake = to_intake(
+        {
+            "patient.age": "40",
+            "concerns": ["dullness"],
+            "history.medications": ["nsaid"],
+            "med.can_pause": "yes",
+            "med.stopped": ["isotretinoin", "chemotherapy"],
+            "stopped.isotretinoin": "30",
+            "stopped.antiplatelet": "3",  # a number typed means it was stopped, even if not ticked
+        }
+    )
+    assert intake["history"]["medications"] == [
+        {"class": "nsaid", "status": "current", "can_pause": True},
+        {"class": "isotretinoin", "status": "stopped", "days_since_stopped": 30},
+        {"class": "chemotherapy", "status": "stopped"},
+        {"class": "antiplatelet", "status": "stopped", "days_since_stopped": 3},
+    ]
+    parse_intake(intake)
+
+
+def test_unsure_about_stopped_medicines_leaves_them_out_and_none_keeps_the_current_answer() -> None:
+    base = {"patient.age": "40", "concerns": ["dullness"]}
+    assert "history" not in to_intake({**base, "med.stopped": [UNSURE]})
+    assert "history" not in to_intake({**base, "history.medications": [UNSURE], "med.stopped": [NONE_OF_THESE]})
+    assert to_intake({**base, "history.medications": [NONE_OF_THESE], "med.stopped": [NONE_OF_THESE]})["history"] == {
+        "medications": []
+    }
+
+
+def test_every_medicine_class_can_be_marked_stopped_and_the_rules_classes_ask_when() -> None:
+    stopped = next(q for q in MEDICINES.questions if q.name == "med.stopped")
+    current = next(q for q in MEDICINES.questions if q.name == "history.medications")
+    assert [c.value for c in stopped.choices] == [c.value for c in current.choices]
+    assert "in the last 6 months" in stopped.label  # the longest wait the rules use: isotretinoin, 180 days
+    asked = {q.name.removeprefix("stopped.") for q in MEDICINES.questions if q.name.startswith("stopped.")}
+    assert {"isotretinoin", "antiplatelet", "nsaid", "systemic_corticosteroid"} <= asked
+
+
+def test_days_since_stopped_must_be_a_whole_number_of_zero_or_more() -> None:
+    for typed, message in (("-1", "at least 0"), ("a month", "whole number"), ("2.5", "whole number")):
+        errors = validate(MEDICINES, {"stopped.isotretinoin": typed})
+        assert message in errors["stopped.isotretinoin"]
+    assert validate(MEDICINES, {"stopped.isotretinoin": "0"}) == {}

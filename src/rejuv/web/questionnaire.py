@@ -13,7 +13,17 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from rejuv.web.questions import LABS, NONE_OF_THESE, PROCEDURES, UNSURE, Answers, Step
+from rejuv.web.questions import (
+    LABS,
+    MEDICATIONS,
+    NONE_OF_THESE,
+    PROCEDURES,
+    STOPPED_DAYS,
+    STOPPED_LIST,
+    UNSURE,
+    Answers,
+    Step,
+)
 
 __all__ = ["Answers", "Step", "decode_state", "encode_state", "merge", "to_intake", "validate"]
 
@@ -69,6 +79,14 @@ def validate(step: Step, answers: Answers) -> dict[str, str]:
                 errors[q.name] = "Please choose at least one."
             elif len(chosen) > 1 and (UNSURE in chosen or NONE_OF_THESE in chosen):
                 errors[q.name] = "'None of these' and 'I'm not sure' cannot be ticked with other answers."
+    stopped = answers.get(STOPPED_LIST)
+    if isinstance(stopped, list) and NONE_OF_THESE in stopped:
+        for q in step.questions:
+            if q.name.startswith(STOPPED_DAYS) and q.name not in errors and answers.get(q.name) not in (None, ""):
+                errors[q.name] = (
+                    "You wrote when you stopped this, but ticked 'None of these' in the list of medicines you "
+                    "stopped. Please change one of the two answers."
+                )
     if step.severity_choices:
         allowed = {c.value for c in step.severity_choices}
         for key, value in answers.items():
@@ -125,11 +143,18 @@ def to_intake(answers: Answers) -> dict[str, Any]:
         if listed is not None:
             history[key] = listed
     medications = _checklist(answers, "history.medications")
-    if medications is not None:
+    stopped = _stopped(answers)
+    if medications is not None or stopped:
         pause = get("med.can_pause")
         history["medications"] = [
-            {"class": m, "status": "current", **({"can_pause": _yes_no(pause)} if pause is not None else {})}
-            for m in medications
+            *(
+                {"class": m, "status": "current", **({"can_pause": _yes_no(pause)} if pause is not None else {})}
+                for m in medications or []
+            ),
+            *(
+                {"class": m, "status": "stopped", **({"days_since_stopped": _int_or_text(days)} if days else {})}
+                for m, days in stopped
+            ),
         ]
     if get("history.cigarettes_per_day") is not None:
         history["cigarettes_per_day"] = _int_or_text(str(get("history.cigarettes_per_day")))
@@ -154,6 +179,19 @@ def to_intake(answers: Answers) -> dict[str, Any]:
 def _list(answers: Answers, name: str) -> list[str]:
     value = answers.get(name)
     return [v for v in value if v not in (UNSURE, NONE_OF_THESE)] if isinstance(value, list) else []
+
+
+def _stopped(answers: Answers) -> list[tuple[str, str | None]]:
+    """Each medicine stopped recently, with the days since if given. A number of days typed for a medicine
+    means it was stopped even if it was not ticked in the list; no number means "not known when", which the
+    rules treat as recent. 'I'm not sure' in the list leaves out only what is not known."""
+    listed = _list(answers, STOPPED_LIST)
+    days: dict[str, str] = {}
+    for key, value in answers.items():
+        if key.startswith(STOPPED_DAYS) and isinstance(value, str) and value.strip() not in ("", UNSURE):
+            days[key.removeprefix(STOPPED_DAYS)] = value.strip()
+    order = [*listed, *(m for m, _ in MEDICATIONS if m in days)]
+    return [(m, days.get(m)) for m in dict.fromkeys(order)]
 
 
 def _checklist(answers: Answers, name: str) -> list[str] | None:

@@ -7,6 +7,7 @@ question a person may not know the answer to offers "I'm not sure", which leaves
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -93,6 +94,26 @@ MEDICATIONS = (
     ("topical_retinoid", "A retinoid cream, such as tretinoin"),
     ("other", "Another medicine you take regularly"),
 )
+# How the medicines are named in the "stopped" list and in the "how many days ago" questions.
+STOPPED_LABELS = {
+    "local_corticosteroid_injection": "A steroid injection in your face",
+    "other": "Another medicine you took regularly",
+}
+MEDICATION_SHORT = {
+    "anticoagulant": "Blood thinner",
+    "antiplatelet": "Aspirin or clopidogrel",
+    "nsaid": "Anti-inflammatory painkiller (such as ibuprofen)",
+    "systemic_corticosteroid": "Steroid tablets",
+    "local_corticosteroid_injection": "Steroid injection in your face",
+    "isotretinoin": "Isotretinoin (Roaccutane)",
+    "chemotherapy": "Chemotherapy",
+    "topical_retinoid": "Retinoid cream",
+    "other": "Another medicine",
+}
+STOPPED_WHEN = {"local_corticosteroid_injection": "if you had one"}
+STOPPED_LIST = "med.stopped"
+STOPPED_DAYS = "stopped."  # + medicine class: days since it was stopped
+DEFAULT_STOP_WINDOW_DAYS = 180.0
 ALLERGIES = (
     ("mesotherapy_cocktail_component", "An ingredient of a mesotherapy product"),
     ("hyaluronic_acid", "Hyaluronic acid (used in fillers and skin boosters)"),
@@ -125,6 +146,72 @@ def _listing(items: tuple[tuple[str, str], ...], unsure_label: str) -> tuple[Cho
         *(Choice(v, label) for v, label in items),
         Choice(NONE_OF_THESE, "None of these"),
         Choice(UNSURE, unsure_label),
+    )
+
+
+def stop_windows(kb: KnowledgeBase) -> dict[str, float]:
+    """Each medicine class whose stop date a knowledge-base rule reads, with the longest wait (in days) any such
+    rule uses: the questionnaire asks "how many days ago" for exactly these classes."""
+    windows: dict[str, float] = {}
+    for rule in kb.rules:
+        if rule.check != "medication_recent" or not rule.parameters:
+            continue
+        classes = rule.args.get("classes", [])
+        days = kb.parameter_value(rule.parameters[0]).value
+        for cls in classes if isinstance(classes, list) else []:
+            windows[cls] = max(days, windows.get(cls, 0.0))
+    return windows
+
+
+def _within(days: float) -> str:
+    """A wait in days as the plain period a person is asked about: "in the last 6 months"."""
+    months = max(1, math.ceil(days / 30))
+    return "in the last month" if months == 1 else f"in the last {months} months"
+
+
+def _medicine_questions(kb: KnowledgeBase) -> tuple[Question, ...]:
+    """Medicines taken now, and those stopped recently with roughly when, as far back as the rules look."""
+    windows = stop_windows(kb)
+    within = _within(max(windows.values(), default=DEFAULT_STOP_WINDOW_DAYS))
+    stopped = tuple((value, STOPPED_LABELS.get(value, label)) for value, label in MEDICATIONS)
+    return (
+        Question(
+            "history.medications",
+            "Do you take any of these now?",
+            "checkboxes",
+            choices=_listing(MEDICATIONS, "I'm not sure"),
+        ),
+        Question(
+            "med.can_pause",
+            "If you take any of them now: has the doctor who prescribed it said you may pause it for a few days?",
+            "radio",
+            choices=YES_NO_UNSURE,
+        ),
+        Question(
+            STOPPED_LIST,
+            f"Did you stop any of these {within}?",
+            "checkboxes",
+            hint="Some medicines still matter for a while after you stop them. Tick only ones you no longer take, "
+            "then say below roughly when you stopped. If you are not sure when, leave that box empty: "
+            "your result will then treat it as stopped recently, to be safe.",
+            choices=_listing(stopped, "I'm not sure"),
+        ),
+        *(
+            Question(
+                f"{STOPPED_DAYS}{value}",
+                f"{MEDICATION_SHORT.get(value, label)}: {STOPPED_WHEN.get(value, 'if you stopped it')}, "
+                "about how many days ago?",
+                "number",
+                hint="A week is 7 days. A month is about 30 days. Leave it empty if this does not apply or you are "
+                "not sure.",
+                integer=True,
+                minimum=0,
+                maximum=36500,
+                unit="days ago",
+            )
+            for value, label in MEDICATIONS
+            if value in windows
+        ),
     )
 
 
@@ -315,20 +402,9 @@ def build_steps(kb: KnowledgeBase) -> tuple[Step, ...]:
         Step(
             "medicines",
             "Medicines and allergies",
-            "Some medicines affect bleeding or healing.",
+            "Some medicines affect bleeding or healing, even for a while after you stop them.",
             (
-                Question(
-                    "history.medications",
-                    "Do you take any of these now?",
-                    "checkboxes",
-                    choices=_listing(MEDICATIONS, "I'm not sure"),
-                ),
-                Question(
-                    "med.can_pause",
-                    "If you take any of them: has the doctor who prescribed it said you may pause it for a few days?",
-                    "radio",
-                    choices=YES_NO_UNSURE,
-                ),
+                *_medicine_questions(kb),
                 Question(
                     "history.allergies",
                     "Are you allergic to any of these?",

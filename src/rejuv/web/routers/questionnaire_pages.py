@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -23,7 +24,7 @@ from rejuv.web.pages import ResultPage, StepPage
 from rejuv.web.pdf import render_pdf
 from rejuv.web.questionnaire import Answers, decode_state, encode_state, merge, to_intake, validate
 from rejuv.web.result import build_result
-from rejuv.web.security import CSRF_FIELD, TooManyAttempts, check_csrf
+from rejuv.web.security import CSRF_FIELD, CsrfRefused, TooManyAttempts, check_csrf
 from rejuv.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -37,9 +38,18 @@ async def first_step(request: Request, state: StateDep) -> HTMLResponse:
 
 @router.post("/questions/{slug}", response_class=HTMLResponse)
 async def answer_step(slug: str, request: Request, state: StateDep, session: SessionDep) -> HTMLResponse:
-    form = await _form(request, session)
+    """Take in one step's answers and show the next step (or the same one with what to fix).
+
+    A post whose CSRF token does not match the session (the cookie expired after hours away, or was never
+    sent) is not taken in, but nothing typed is lost either: the same step comes back with every answer still
+    in place, a fresh token, and a message asking the person to press the button again (still a 403).
+    Only a post from our own pages gets its answers back: another site must not be able to open this page
+    with answers of its choosing (a hidden "not pregnant", say) one press away from being taken in.
+    """
+    form = await _read_form(request)
     index = next((i for i, s in enumerate(state.steps) if s.slug == slug), None)
     if index is None:
+        check_csrf(session, _first(form, CSRF_FIELD))
         return render(
             request,
             "error.html",
@@ -48,6 +58,12 @@ async def answer_step(slug: str, request: Request, state: StateDep, session: Ses
         )
     step = state.steps[index]
     answers = merge(decode_state(_first(form, "state")), form, step)
+    try:
+        check_csrf(session, _first(form, CSRF_FIELD))
+    except CsrfRefused:
+        if not _posted_from_this_site(request):
+            raise
+        return _step(request, state, index, answers, {}, 403, expired=True)
     if _first(form, "go") == "back":
         return _step(request, state, max(0, index - 1), answers, {})
     errors = validate(step, answers)
@@ -215,13 +231,35 @@ def _reused_messages(exc: submissions.SendKeyReused) -> dict[str, str]:
     return messages
 
 
+def _posted_from_this_site(request: Request) -> bool:
+    """Whether the browser says the form was sent from one of our pages.
+
+    Browsers name a form post's origin (Sec-Fetch-Site; Origin on every cross-site POST). A request naming
+    neither is not a browser sending a form from another site, and such a client could fetch a fresh token
+    anyway, so only a post that names another site is refused its answers back.
+    """
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site not in {"same-origin", "none"}:
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc.lower() == request.headers.get("host", "").lower()
+
+
 async def _form(request: Request, session: SessionDep) -> dict[str, list[str]]:
+    form = await _read_form(request)
+    check_csrf(session, _first(form, CSRF_FIELD))
+    return form
+
+
+async def _read_form(request: Request) -> dict[str, list[str]]:
+    """The posted fields, not yet checked against the session's CSRF token."""
     data = await request.form(max_files=0, max_fields=400)
     form: dict[str, list[str]] = {}
     for key, value in data.multi_items():
         if isinstance(value, str):
             form.setdefault(key, []).append(value)
-    check_csrf(session, _first(form, CSRF_FIELD))
     return form
 
 
@@ -231,13 +269,22 @@ def _first(form: dict[str, list[str]], key: str) -> str | None:
 
 
 def _step(
-    request: Request, state: AppState, index: int, answers: Answers, errors: dict[str, str], status: int = 200
+    request: Request,
+    state: AppState,
+    index: int,
+    answers: Answers,
+    errors: dict[str, str],
+    status: int = 200,
+    *,
+    expired: bool = False,
 ) -> HTMLResponse:
+    """One question step. `expired`: the post was refused for its CSRF token; say so, and keep the answers."""
     step = state.steps[index]
     page = StepPage(step.title, step, index + 1, len(state.steps), answers, encode_state(answers), errors)
-    return render(
-        request, "step.html", {"page": page, "title": f"{page.title} (step {page.number} of {page.total})"}, status
-    )
+    title = f"{page.title} (step {page.number} of {page.total})"
+    if expired:
+        title = f"Session expired: {title}"
+    return render(request, "step.html", {"page": page, "title": title, "expired": expired}, status)
 
 
 def _result_page(state: AppState, answers: Answers, form: dict[str, list[str]]) -> ResultPage | StepRedo:
