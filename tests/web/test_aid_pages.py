@@ -230,3 +230,265 @@ def test_no_page_loads_anything_from_another_site(client: TestClient) -> None:
     for html in pages:
         assert not re.search(r'(?:src|href)="(?:https?:)?//', html)
         assert "<script" not in html  # the aid needs no JavaScript at all
+
+
+MEDICINES = 4  # the index of the medicines step in PERSON
+
+
+def with_medicines(fields: dict[str, list[str]]) -> list[tuple[str, dict[str, list[str]]]]:
+    return [*PERSON[:MEDICINES], ("medicines", fields), *PERSON[MEDICINES + 1 :]]
+
+
+def test_isotretinoin_stopped_a_month_ago_is_a_finding_on_the_result_and_in_the_answers(client: TestClient) -> None:
+    fields = {
+        "history.medications": ["none"],
+        "med.stopped": ["isotretinoin"],
+        "stopped.isotretinoin": ["30"],
+        "history.allergies": ["none"],
+    }
+    result = walk(client, with_medicines(fields))
+    assert result.status_code == 200
+    page = text_of(result.text)
+    assert "Isotretinoin stopped in the last 6 months" in page
+    assert "stopped 30 days ago" in page
+    summary = client.post("/summary", data={"csrf_token": csrf_from(result.text), "state": hidden_state(result.text)})
+    answers = text_of(summary.text)
+    assert "Did you stop any of these in the last 6 months? Isotretinoin (Roaccutane) for acne" in answers
+    assert "30 days ago" in answers
+
+
+def test_a_medicine_stopped_at_an_unknown_time_is_treated_as_recent(client: TestClient) -> None:
+    fields = {"history.medications": ["none"], "med.stopped": ["isotretinoin"], "history.allergies": ["none"]}
+    page = text_of(walk(client, with_medicines(fields)).text)
+    assert "Isotretinoin stopped in the last 6 months" in page and "stopped, date not known" in page
+
+
+def test_a_wrong_number_of_days_is_shown_beside_the_field_and_keeps_every_answer(client: TestClient) -> None:
+    before = walk(client, PERSON[:MEDICINES])
+    fields = {
+        "history.medications": ["nsaid"],
+        "med.can_pause": ["yes"],
+        "med.stopped": ["isotretinoin", "antiplatelet"],
+        "stopped.isotretinoin": ["-3"],
+        "stopped.antiplatelet": ["about a week"],
+        "history.allergies": ["vitamins"],
+    }
+    response = post_step(client, "medicines", before.text, fields)
+    assert response.status_code == 422
+    html = response.text
+    assert 'id="f-stopped-isotretinoin-error"' in html and "at least 0" in html
+    assert 'id="f-stopped-antiplatelet-error"' in html and "Please write a whole number." in html
+    assert 'aria-describedby="f-stopped-isotretinoin-hint f-stopped-isotretinoin-error"' in html
+    assert 'value="-3"' in html and 'value="about a week"' in html
+    for checked in (
+        'id="f-history-medications-nsaid" name="history.medications" value="nsaid" checked',
+        'id="f-med-can_pause-yes" name="med.can_pause" value="yes" checked',
+        'id="f-med-stopped-isotretinoin" name="med.stopped" value="isotretinoin" checked',
+        'id="f-med-stopped-antiplatelet" name="med.stopped" value="antiplatelet" checked',
+        'id="f-history-allergies-vitamins" name="history.allergies" value="vitamins" checked',
+    ):
+        assert checked in html
+    assert '"patient.age":"30"' in hidden_state(html)  # the earlier steps too
+    fixed = post_step(
+        client, "medicines", html, {**fields, "stopped.isotretinoin": ["40"], "stopped.antiplatelet": ["7"]}
+    )
+    assert fixed.status_code == 200 and "Recent treatments" in fixed.text
+
+
+def test_days_since_stopping_with_none_of_these_ticked_asks_which_is_right(client: TestClient) -> None:
+    fields = {"history.medications": ["none"], "med.stopped": ["none"], "stopped.isotretinoin": ["30"]}
+    response = walk(client, with_medicines(fields)[: MEDICINES + 1])
+    assert response.status_code == 422
+    assert 'id="f-stopped-isotretinoin-error"' in response.text and "None of these" in response.text
+
+
+def test_an_expired_session_keeps_every_answer_and_the_next_press_goes_on(client: TestClient) -> None:
+    before = walk(client, PERSON[:MEDICINES])
+    fields = {
+        "history.medications": ["antiplatelet"],
+        "med.can_pause": ["no"],
+        "med.stopped": ["isotretinoin"],
+        "stopped.isotretinoin": ["30"],
+        "history.allergies": ["hyaluronic_acid"],
+    }
+    state = hidden_state(before.text)
+    client.cookies.clear()  # the 8-hour cookie has gone; the page still holds its old token
+    data = {**fields, "csrf_token": csrf_from(before.text), "state": state, "go": "next"}
+    refused = client.post("/questions/medicines", data=data)
+    assert refused.status_code == 403
+    html = refused.text
+    assert "Your session had expired" in html and 'role="alert"' in html
+    assert "<title>Session expired: Medicines and allergies" in html
+    assert "Please check" not in html  # the answers were not checked, so no error messages
+    for checked in (
+        'value="antiplatelet" checked',
+        'id="f-med-can_pause-no" name="med.can_pause" value="no" checked',
+        'id="f-med-stopped-isotretinoin" name="med.stopped" value="isotretinoin" checked',
+        'id="f-history-allergies-hyaluronic_acid" name="history.allergies" value="hyaluronic_acid" checked',
+        'value="30"',
+    ):
+        assert checked in html
+    assert all(f'"{k}"' in hidden_state(html) for k in ("patient.age", "concerns", "history.pregnant"))
+    assert csrf_from(html) != csrf_from(before.text) and "set-cookie" in refused.headers
+    again = post_step(client, "medicines", html, fields)
+    assert again.status_code == 200 and "Recent treatments" in again.text
+    result = post_step(client, "recent", again.text, {})
+    page = text_of(result.text)
+    assert "Isotretinoin stopped in the last 6 months" in page and "antiplatelet" in page.lower()
+
+
+def test_a_wrong_token_with_a_live_cookie_also_keeps_the_answers(client: TestClient) -> None:
+    first = client.get("/questions")
+    data = {**PERSON[0][1], "csrf_token": "forged", "state": hidden_state(first.text), "go": "next"}
+    refused = client.post("/questions/values", data=data)
+    assert refused.status_code == 403 and "Your session had expired" in refused.text
+    assert 'id="f-pref-blood_draw-ok" name="pref.blood_draw" value="ok" checked' in refused.text
+    assert 'value="2"' in refused.text
+    again = post_step(client, "values", refused.text, PERSON[0][1])
+    assert again.status_code == 200 and "Step 2 of 6" in again.text
+
+
+# --- The option grid's balance, certainty wording, duplicates, values read back, tagged PDF, review dates ---
+
+
+def grid_row(html: str, row_id: str) -> list[str]:
+    """The cells of one row of the option grid on /compare."""
+    row = re.search(rf'<tr id="row-{row_id}">(.*?)</tr>', html, flags=re.S)
+    assert row, f"no row {row_id}"
+    return re.findall(r"<td data-label=.*?</td>", row.group(1), flags=re.S)
+
+
+def test_the_grid_has_a_cited_benefits_row_as_detailed_as_the_harms_rows(client: TestClient) -> None:
+    html = client.get("/compare").text
+    assert '<th scope="row">What might improve?</th>' in html
+    benefits = grid_row(html, "benefits")
+    assert len(benefits) == 2 and all('href="#ref-' in cell for cell in benefits)
+    words = {row: [len(text_of(c).split()) for c in grid_row(html, row)] for row in ("benefits", "rare_risks")}
+    for benefit, harm in zip(words["benefits"], words["rare_risks"], strict=True):
+        assert 0.5 <= benefit / harm <= 2.0, words  # comparable detail, option by option
+    for treatment in ("mesotherapy", "prp"):  # the API carries the same row, from the same cited data
+        cells = {r["id"]: r["cells"] for r in client.get("/api/compare").json()["rows"]}["benefits"]
+        assert cells[treatment]["citations"] and cells[treatment]["items"]
+
+
+def test_one_certainty_wording_is_used_on_the_badges_the_legend_and_the_evidence_row(client: TestClient) -> None:
+    from rejuv.engine.compare import CERTAINTY_LABELS
+
+    start, compare = text_of(client.get("/").text), text_of(client.get("/compare").text)
+    meanings = {key: meaning for key, (_, meaning) in CERTAINTY_LABELS.items()}
+    assert len(set(meanings.values())) == 4
+    assert "likely to be quite different" in meanings["very_low"] and "may be quite different" in meanings["low"]
+    for label, meaning in CERTAINTY_LABELS.values():
+        assert f"{label} certainty {meaning}" in compare  # the legend
+    for treatment in client.get("/api/treatments").json():
+        key = treatment["evidence_certainty"]
+        label, meaning = CERTAINTY_LABELS[key]
+        assert f"{label} certainty {meaning}" in start  # the badge on the start page
+        evidence = {r["id"]: r["cells"] for r in client.get("/api/compare").json()["rows"]}["evidence"]
+        assert evidence[treatment["id"]]["text"].startswith(f"Certainty of evidence: {label}. {meaning}")
+    for key in meanings:  # no explanation sits under another level's label
+        others = [m for k, m in meanings.items() if k != key]
+        assert not any(f"{CERTAINTY_LABELS[key][0]} certainty {m}" in start + compare for m in others)
+
+
+def test_how_it_is_done_is_shown_once_on_the_grid_and_in_the_summary(client: TestClient) -> None:
+    from html import unescape
+
+    procedure = {r["id"]: r["cells"] for r in client.get("/api/compare").json()["rows"]}["procedure"]
+    compare = unescape(text_of(client.get("/compare").text))
+    result = walk(client)
+    summary = unescape(
+        text_of(
+            client.post(
+                "/summary", data={"csrf_token": csrf_from(result.text), "state": hidden_state(result.text)}
+            ).text
+        )
+    )
+    for cell in procedure.values():
+        for item in cell["items"]:
+            flat = " ".join(item.split())
+            assert compare.count(flat) == 1 and summary.count(flat) == 1, flat
+
+
+def test_each_reason_for_an_option_is_said_once(client: TestClient) -> None:
+    page = walk(client).text
+    why = text_of(page[page.index('id="options-h"') : page.index('id="findings-h"')])
+    assert why.count("Mesotherapy is a main treatment for dry, dehydrated skin and fine lines") == 1
+    assert "the other option is not a main treatment for any of your concerns" in why
+
+
+def test_a_reason_repeated_by_a_longer_one_is_dropped_with_its_sources_kept() -> None:
+    from rejuv.web.result import distinct_reasons
+
+    recommendation = {
+        "options": [
+            {
+                "reasons": [
+                    {"rule": "a", "text": "It fits.", "citations": ["x"]},
+                    {"rule": "b", "text": "It fits; the other does not.", "citations": ["y"]},
+                    {"rule": "c", "text": "Other.", "citations": ["z"]},
+                    {"rule": "d", "text": "Other.", "citations": ["w"]},
+                ]
+            }
+        ]
+    }
+    shown = distinct_reasons(recommendation)["options"][0]["reasons"]
+    assert [(r["rule"], r["citations"]) for r in shown] == [("b", ["x", "y"]), ("c", ["z", "w"])]
+    assert len(recommendation["options"][0]["reasons"]) == 4  # the engine's output is left whole
+
+
+def test_the_result_relates_each_option_to_what_the_person_said_matters(client: TestClient) -> None:
+    values = {**PERSON[0][1], "imp.needles": ["a_lot"], "imp.evidence": ["a_little"]}
+    result = walk(client, [("values", values), *PERSON[1:]])
+    html = result.text
+    section = text_of(html[html.index('id="values-h"') : html.index('id="check-h"')])
+    assert "What you said matters, option by option" in section
+    assert section.index("How much do the needles worry you?") < section.index("strength of the research")
+    assert "You said: Matters a lot" in section and "You said: Matters a little" in section
+    assert "Both options use needles" in section and "Platelet-rich plasma (PRP) also needs a blood sample" in section
+    assert "Very low certainty" in section and "Low certainty" in section and "is limited" in section
+    block = html[html.index('id="values-h"') : html.index('id="check-h"')]
+    assert 'href="#ref-' in block
+    for key in re.findall(r'href="#ref-([a-z0-9_]+)"', block):
+        assert f'id="ref-{key}"' in html
+    summary = client.post("/summary", data={"csrf_token": csrf_from(html), "state": hidden_state(html)})
+    assert "What you said matters, option by option" in summary.text
+
+
+def test_things_that_do_not_matter_to_the_person_are_not_read_back_as_values(client: TestClient) -> None:
+    values = {**PERSON[0][1], "imp.needles": ["not"], "imp.evidence": ["not"]}
+    html = walk(client, [("values", values), *PERSON[1:]]).text
+    assert 'id="values-h"' not in html
+
+
+def test_the_pdf_summary_is_tagged_for_screen_readers(client: TestClient, tmp_path: Path) -> None:
+    result = walk(client)
+    response = client.post(
+        "/summary.pdf", data={"csrf_token": csrf_from(result.text), "state": hidden_state(result.text)}
+    )
+    pdf = tmp_path / "summary.pdf"
+    pdf.write_bytes(response.content)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, flags=re.M), info
+
+
+def test_every_page_shows_the_full_knowledge_version_and_honest_review_dates(client: TestClient) -> None:
+    from rejuv.web.templating import review_status
+
+    knowledge = client.get("/api/knowledge").json()
+    state = client.app.state.rejuv  # type: ignore[attr-defined]
+    status = review_status(state.advisor.kb)
+    assert 0 < status.pending < status.facts
+    for path in ("/", "/compare", "/questions"):
+        page = text_of(client.get(path).text)
+        assert f"Knowledge version {knowledge['knowledge_version']} ." in page
+        assert f"Content written or last updated on {knowledge['reviewed_on']}" in page
+        assert f"next review due by {knowledge['next_review']}" in page
+        assert f"{status.pending} of the {status.facts} facts in this guide are still waiting for a clinician" in page
+        assert "Content reviewed" not in page
+
+
+def test_sources_lists_end_each_author_list_with_one_full_stop(client: TestClient) -> None:
+    for html in (client.get("/compare").text, walk(client).text):
+        refs = text_of(html[html.index('class="refs"') :])
+        assert "et al." in refs and ".." not in refs

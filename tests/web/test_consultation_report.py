@@ -88,3 +88,25 @@ def test_a_report_without_a_plan_still_renders_and_says_so(client: TestClient, t
 def test_the_report_is_for_clinicians_only(client: TestClient) -> None:
     response = client.get("/clinic/consultations/1/report.pdf", follow_redirects=False)
     assert response.status_code == 303 and "/clinic/login" in response.headers["location"]
+
+
+def test_the_report_is_tagged_and_compares_what_might_improve(client: TestClient, tmp_path: Path) -> None:
+    cid = _consultation(client)
+    pdf = client.get(f"/clinic/consultations/{cid}/report.pdf").content
+    assert "What might improve?" in _pdf_text(pdf, tmp_path)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "report.pdf")], capture_output=True, text=True, check=True)
+    assert "Tagged:          yes" in info.stdout
+
+
+def test_the_report_grid_prints_a_cell_made_of_a_list_once(client: TestClient) -> None:
+    from rejuv.web.routers.report_pages import said_once
+
+    state = client.app.state.rejuv  # type: ignore[attr-defined]
+    shared = state.advisor.compare(None)
+    shown = {row["id"]: row["cells"] for row in said_once(shared)["rows"]}
+    for row in ("procedure", "benefits"):
+        for cell in shown[row].values():
+            assert cell["text"] == "" and cell["items"]  # the items alone: the text only joined them
+    for cell in shown["common_side_effects"].values():
+        assert cell["text"] and cell["items"]  # a summary of its list is kept
+    assert all(r["cells"]["mesotherapy"]["text"] for r in shared["rows"])  # the shared comparison is untouched

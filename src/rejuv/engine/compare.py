@@ -15,14 +15,19 @@ from rejuv.domain.recommendation import DISCLAIMER
 from rejuv.knowledge.loader import KnowledgeBase
 from rejuv.knowledge.schema import SideEffect, Statement, Treatment
 
-# What each GRADE certainty means, in words a 12-year-old can follow.
+# What each GRADE certainty means, in words a 12-year-old can follow. The one mapping every page, the PDF, the
+# CLI and the API use (the web's badges and legend read it too), following GRADE's four levels: very sure the
+# real effect is close / probably close / may be quite different / likely to be quite different.
 CERTAINTY_LABELS: dict[str, tuple[str, str]] = {
-    "high": ("High", "We are very sure the real effect is close to what studies found."),
-    "moderate": ("Moderate", "The real effect is probably close to what studies found, but it may differ."),
-    "low": ("Low", "The real effect may be quite different from what studies found."),
+    "high": ("High", "We are very sure the real effect is close to what the studies found."),
+    "moderate": (
+        "Moderate",
+        "The real effect is probably close to what the studies found, but it may be quite different.",
+    ),
+    "low": ("Low", "The real effect may be quite different from what the studies found."),
     "very_low": (
         "Very low",
-        "We are very unsure: the real effect is likely to be different from what studies found.",
+        "We are very unsure. The real effect is likely to be quite different from what the studies found.",
     ),
 }
 FREQUENCY_WORDS = {

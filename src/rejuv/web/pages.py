@@ -69,6 +69,29 @@ class SureItem:
 
 
 @dataclass(frozen=True)
+class ValueOption:
+    """What one option means for one thing the person said matters, from the cited knowledge base."""
+
+    treatment: str
+    name: str
+    text: str
+    citations: list[str]
+    certainty: str | None = None  # a GRADE key when the thing is the strength of the research
+
+
+@dataclass(frozen=True)
+class ValueFit:
+    """One thing the person said matters (step 1), with each option's answer to it: values clarification."""
+
+    id: str
+    question: str
+    importance: str  # the person's own answer, in the words they chose
+    summary: str
+    options: list[ValueOption]
+    more: str  # where the comparison says more
+
+
+@dataclass(frozen=True)
 class ResultPage:
     title: str
     intake: dict[str, Any]
@@ -82,6 +105,7 @@ class ResultPage:
     citation_numbers: dict[str, int]
     comparison: dict[str, Any]
     generated_on: str
+    values: list[ValueFit] = field(default_factory=list)
 
     @property
     def sure_yes(self) -> int:

@@ -3,6 +3,10 @@
 WeasyPrint is imported on first use: it takes about a second to import and most requests never need it.
 While rendering, only this app's own static files are read (from disk, not over HTTP); any other URL is
 refused, so a PDF never depends on the network and never leaks a request.
+
+The PDF is tagged (`pdf_tags`: headings, lists, tables and reading order in a structure tree) so screen readers
+can read it; with WeasyPrint 70 that cost about 6 % more render time for the summary and changed nothing on the
+page. It does not claim the PDF/UA variant (`pdf_variant="pdf/ua-1"`), which nobody has checked it meets.
 """
 
 from __future__ import annotations
@@ -28,5 +32,5 @@ def render_pdf(html: str, base_url: str) -> bytes:
             raise ValueError(f"refusing to fetch {url!r} while rendering a PDF")
 
     document = HTML(string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher())
-    pdf: bytes = document.write_pdf()
+    pdf: bytes = document.write_pdf(pdf_tags=True)
     return pdf

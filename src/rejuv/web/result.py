@@ -1,5 +1,6 @@
-"""Builds the result page: the recommendation in plain words, a knowledge check drawn from the reviewed
-content (so its answers change when the evidence does), the SURE test, and the person's answers read back.
+"""Builds the result page: the recommendation in plain words, what each option means for the things the person
+said matter most, a knowledge check drawn from the reviewed content (so its answers change when the evidence
+does), the SURE test, and the person's answers read back.
 """
 
 from __future__ import annotations
@@ -8,8 +9,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from rejuv.knowledge.schema import Treatment
 from rejuv.services.advice import Advisor
-from rejuv.web.pages import CheckItem, ResultPage, SureItem
+from rejuv.web.pages import CheckItem, ResultPage, SureItem, ValueFit, ValueOption
 from rejuv.web.questionnaire import encode_state
 from rejuv.web.questions import UNSURE, Answers, Step
 from rejuv.web.templating import CERTAINTY
@@ -69,6 +71,98 @@ def knowledge_checks(advisor: Advisor) -> list[CheckItem]:
     ]
 
 
+IMPORTANCE_ORDER = {"a_lot": 0, "a_little": 1}  # "not" and unanswered are left out
+
+
+def values_fit(advisor: Advisor, steps: tuple[Step, ...], answers: Answers) -> list[ValueFit]:
+    """How each option relates to what the person said matters (step 1's imp.* questions), most important first.
+
+    Every sentence is read from the cited knowledge base (practical facts, evidence certainty), never typed here.
+    """
+    treatments = list(advisor.kb.treatments.values())
+    if not treatments:
+        return []
+    questions = {q.name: q for step in steps for q in step.questions}
+    every = "Both options" if len(treatments) == 2 else "Every option"
+    found: list[tuple[int, ValueFit]] = []
+    for name, build in (("imp.needles", _needles), ("imp.evidence", _evidence)):
+        value, question = answers.get(name), questions.get(name)
+        if question is None or not isinstance(value, str) or value not in IMPORTANCE_ORDER:
+            continue
+        words = {c.value: c.label for c in question.choices}.get(value, value)
+        summary, options, more = build(treatments, every)
+        item = ValueFit(name.removeprefix("imp."), question.label, words, summary, options, more)
+        found.append((IMPORTANCE_ORDER[value], item))
+    return [item for _, item in sorted(found, key=lambda pair: pair[0])]
+
+
+def _needles(treatments: list[Treatment], every: str) -> tuple[str, list[ValueOption], str]:
+    blood = [t.name for t in treatments if t.practical.requires_blood_draw]
+    summary = f"{every} use needles in the skin of your face."
+    if blood and len(blood) < len(treatments):
+        summary += f" {' and '.join(blood)} also {'needs' if len(blood) == 1 else 'need'} a blood sample from your arm."
+    options = [
+        ValueOption(
+            t.id,
+            t.name,
+            f"{t.practical.needles.text} {t.practical.blood_draw.text}",
+            list(dict.fromkeys([*t.practical.needles.citations, *t.practical.blood_draw.citations])),
+        )
+        for t in treatments
+    ]
+    return summary, options, "/compare#row-needles"
+
+
+def _evidence(treatments: list[Treatment], every: str) -> tuple[str, list[ValueOption], str]:
+    labels = "; ".join(f"{t.name}: {CERTAINTY[t.evidence.certainty][0].lower()}" for t in treatments)
+    limited = all(t.evidence.certainty in ("low", "very_low") for t in treatments)
+    summary = (f"The research on {every.lower()} is limited. " if limited else "") + f"How sure it is: {labels}."
+    options = [
+        ValueOption(
+            t.id,
+            t.name,
+            CERTAINTY[t.evidence.certainty][1],
+            list(t.evidence.text.citations),
+            t.evidence.certainty,
+        )
+        for t in treatments
+    ]
+    return summary, options, "/compare#row-evidence"
+
+
+def distinct_reasons(recommendation: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the recommendation whose options say each reason once.
+
+    The engine can give an option a reason and then a longer one that repeats it word for word (`fit_primary`,
+    then `decision_primary_only`: "...; the other option is not a main treatment for any of your concerns"). Only
+    the longer one is shown, with the sources of both. The engine's output is not changed: the API keeps it whole.
+    """
+    options = []
+    for option in recommendation.get("options", []):
+        reasons: list[dict[str, Any]] = list(option.get("reasons", []))
+        texts = [str(r.get("text", "")).strip() for r in reasons]
+        said_again: dict[int, int] = {}  # reason -> the reason that repeats it
+        for i, text in enumerate(texts):
+            stem = text.rstrip(".").rstrip()
+            for j, other in enumerate(texts):
+                if stem and j != i and other.startswith(stem) and (len(other) > len(text) or (other == text and j < i)):
+                    said_again[i] = j
+                    break
+        shown_by = {}  # each reason -> the reason shown in its place (itself when it is not repeated)
+        for i in range(len(reasons)):
+            k = i
+            while k in said_again:  # no cycle: each step goes to a longer text, or the same text said earlier
+                k = said_again[k]
+            shown_by[i] = k
+        kept = []
+        for j, reason in enumerate(reasons):
+            if shown_by[j] == j:
+                sources = [c for i in range(len(reasons)) if shown_by[i] == j for c in reasons[i].get("citations", [])]
+                kept.append({**reason, "citations": list(dict.fromkeys(sources))})
+        options.append({**option, "reasons": kept})
+    return {**recommendation, "options": options}
+
+
 def answers_read_back(steps: tuple[Step, ...], answers: Answers) -> list[tuple[str, str]]:
     """Each answered question with the words of the answer chosen, for the summary and the PDF."""
     shown: list[tuple[str, str]] = []
@@ -106,8 +200,13 @@ def build_result(
         for c in knowledge_checks(advisor)
     ]
     sure = [SureItem(key, letter, text, _bool(form.get(f"sure.{key}"))) for key, letter, text in SURE]
+    recommendation = distinct_reasons(recommendation)
+    values = values_fit(advisor, steps, answers)
     comparison = advisor.compare(None)
     cited: dict[str, None] = dict.fromkeys(comparison.get("citations", {}))
+    for value in values:
+        for value_option in value.options:
+            cited.update(dict.fromkeys(value_option.citations))
     for option in recommendation.get("options", []):
         for reason in option.get("reasons", []):
             cited.update(dict.fromkeys(reason.get("citations", [])))
@@ -129,6 +228,7 @@ def build_result(
         citation_numbers={key: n for n, key in enumerate(citations, start=1)},
         comparison=comparison,
         generated_on=dt.date.today().isoformat(),
+        values=values,
     )
 
 

@@ -4,29 +4,23 @@ cookie only when a page has actually used a CSRF token (so reading the aid sets 
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel
 
+from rejuv.engine.compare import CERTAINTY_LABELS
+from rejuv.knowledge.loader import KnowledgeBase
 from rejuv.services.advice import Advisor
 
-CERTAINTY = {
-    "high": (
-        "High certainty",
-        "We are confident the research shows the real effect. New studies are unlikely to change this.",
-    ),
-    "moderate": ("Moderate certainty", "The research probably shows the real effect, but new studies could change it."),
-    "low": (
-        "Low certainty",
-        "The research may not show the real effect. New studies are likely to change what we know.",
-    ),
-    "very_low": (
-        "Very low certainty",
-        "We are very unsure. The real effect may be quite different from what the studies found.",
-    ),
-}
+# The badge label ("Low certainty") and its plain explanation, from the same GRADE mapping as the comparison's
+# evidence row, so a label never means one thing on a badge and another in the grid.
+CERTAINTY = {key: (f"{label} certainty", meaning) for key, (label, meaning) in CERTAINTY_LABELS.items()}
+PROJECT_DEFAULTS = "rejuv_clinical_defaults"  # the placeholder source for facts not yet traced to a publication
 DECISIONS = {
     "mesotherapy": "Mesotherapy fits you better now",
     "prp": "PRP fits you better now",
@@ -50,15 +44,58 @@ SEVERITIES = {
 
 def configure_templates(templates: Jinja2Templates, advisor: Advisor) -> None:
     env = templates.env
-    env.globals["knowledge_version"] = advisor.version
+    env.globals["knowledge_version"] = advisor.version  # in full, as the PDF and /api/knowledge show it
     env.globals["reviewed_on"] = advisor.kb.reviewed_on.isoformat()
     env.globals["next_review"] = advisor.kb.next_review.isoformat()
+    env.globals["review_status"] = review_status(advisor.kb)
     env.filters["certainty_label"] = lambda key: CERTAINTY.get(str(key), (str(key), ""))[0]
     env.filters["certainty_explain"] = lambda key: CERTAINTY.get(str(key), ("", ""))[1]
+    env.filters["sentence"] = sentence
     env.filters["decision_label"] = lambda key: DECISIONS.get(str(key), str(key))
     env.filters["status_label"] = lambda key: STATUSES.get(str(key), str(key))
     env.filters["severity_label"] = lambda key: SEVERITIES.get(str(key), str(key))
     env.filters["treatment_name"] = lambda key: _treatment_name(advisor, str(key))
+
+
+@dataclass(frozen=True)
+class ReviewStatus:
+    """How much of the aid's clinical content still waits for a clinician to check it against its sources."""
+
+    facts: int  # every cited fact the aid draws on: treatments, rules and their thresholds
+    pending: int  # marked unverified, or resting only on the project's defaults pending clinical review
+
+
+def review_status(kb: KnowledgeBase) -> ReviewStatus:
+    found = [unverified or set(citations) <= {PROJECT_DEFAULTS} for citations, unverified in _cited(kb)]
+    return ReviewStatus(len(found), sum(found))
+
+
+def _cited(kb: KnowledgeBase) -> Iterator[tuple[Sequence[str], bool]]:
+    """(citations, unverified) of every cited model in the treatments, rules and parameter values."""
+
+    def walk(value: Any) -> Iterator[tuple[Sequence[str], bool]]:
+        if isinstance(value, BaseModel):
+            fields = type(value).model_fields
+            if "citations" in fields:
+                yield value.citations, bool(getattr(value, "unverified", False))  # type: ignore[attr-defined]
+            for name in fields:
+                if name != "citations":
+                    yield from walk(getattr(value, name))
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                yield from walk(item)
+
+    for treatment in kb.treatments.values():
+        yield from walk(treatment)
+    yield from walk(list(kb.rules))
+    for parameter in kb.parameters.values():  # a parameter's `unverified` covers each of its dated values
+        yield from ((v.citations, parameter.unverified) for v in parameter.values)
+
+
+def sentence(text: Any) -> str:
+    """The text ending with one full stop: "Smith J et al." stays as it is, "A title" gets its stop."""
+    words = str(text).rstrip()
+    return words if words.endswith((".", "?", "!")) else words + "."
 
 
 def _treatment_name(advisor: Advisor, key: str) -> str:

@@ -50,7 +50,7 @@ def build_report(state: AppState, user: User, consultation_id: int, today: dt.da
     view = plans.load_plan(state.uow(), user.username, consultation_id)
     patient = patients.patient_history(state.uow(), user.username, view.consultation.patient_id).patient
     plan = view.plan
-    comparison = state.advisor.compare(None)  # both options, as discussed before the decision
+    comparison = said_once(state.advisor.compare(None))  # both options, as discussed before the decision
     chart = plans.draw_chart(state.planner, plan) if plan else None
     return ReportPage(
         title=f"Consultation report: {patient.full_name}",
@@ -65,6 +65,22 @@ def build_report(state: AppState, user: User, consultation_id: int, today: dt.da
         chart_svg=Markup(render_svg(chart)) if chart else None,  # the core escapes every text it writes
         chart_points=len(chart.points) if chart else 0,
     )
+
+
+def said_once(comparison: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the comparison in which a cell whose `text` only joins its `items` keeps the items alone.
+
+    The report's grid prints a cell's text and then its items, so such a cell (how it is done, what might
+    improve) would be printed twice. The advisor's comparison is shared and read-only, hence the copy.
+    """
+    rows = []
+    for row in comparison.get("rows", []):
+        cells = {
+            key: {**cell, "text": ""} if cell.get("items") and cell.get("text") == " ".join(cell["items"]) else cell
+            for key, cell in row["cells"].items()
+        }
+        rows.append({**row, "cells": cells})
+    return {**comparison, "rows": rows}
 
 
 def build_report_html(request: Request, page: ReportPage) -> str:
