@@ -219,3 +219,16 @@ def test_the_questionnaire_can_be_completed_by_keyboard_alone(server: str, page:
 
     expect(page.locator("#decision")).to_be_visible()
     page.screenshot(path=artifacts / "keyboard-2-result.png", full_page=True)
+
+
+@pytest.mark.parametrize("mobile", [True, False], ids=["phone", "narrow-window"])
+@pytest.mark.parametrize("path", ["/", "/compare", "/questions", "/docs", "/clinic/login"])
+def test_every_public_page_fits_360_px(server: str, browser: Browser, path: str, mobile: bool) -> None:
+    """On a phone, and in a desktop window made as narrow (which lays out long words differently)."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=mobile, has_touch=mobile)
+    try:
+        page = context.new_page()
+        page.goto(server + path)
+        assert_fits_width(page)
+    finally:
+        context.close()

@@ -157,6 +157,9 @@ def test_a_clinician_overrides_a_recommendation_with_a_reason_and_finds_it_in_th
     detail = client.get(saved.headers["location"]).text
     assert "Knowledge version" in detail and "prp" in detail
     assert_every_citation_leads_to_a_source(detail)
+    # Headings speak to the clinician about the patient, not to the patient.
+    assert "Why: each option for this patient" in detail and "Why: each option for you" not in detail
+    assert "What we found in your answers" not in detail and "worded for the patient" in detail
     assert '<h2 id="sources-h">Sources</h2>' in detail
 
 
@@ -235,3 +238,16 @@ def test_only_admins_manage_accounts(client: TestClient) -> None:
         "/clinic/users", data={"username": "x2", "password": "x" * 12, "role": "admin", "csrf_token": token}
     )
     assert refused.status_code == 403
+
+
+def test_no_page_shortens_the_knowledge_version() -> None:
+    """A shortened version cannot be matched with /api/knowledge or the PDF, which show it whole."""
+    from pathlib import Path
+
+    import rejuv.web
+
+    templates = Path(rejuv.web.__file__).parent / "templates"
+    shortened = [
+        str(p.relative_to(templates)) for p in templates.rglob("*.html") if "knowledge_version[" in p.read_text()
+    ]
+    assert shortened == []

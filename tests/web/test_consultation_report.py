@@ -110,3 +110,25 @@ def test_the_report_grid_prints_a_cell_made_of_a_list_once(client: TestClient) -
     for cell in shown["common_side_effects"].values():
         assert cell["text"] and cell["items"]  # a summary of its list is kept
     assert all(r["cells"]["mesotherapy"]["text"] for r in shared["rows"])  # the shared comparison is untouched
+
+
+def test_every_citation_in_the_report_is_a_number_with_an_entry_in_its_sources(
+    client: TestClient, tmp_path: Path
+) -> None:
+    """Findings and plan warnings cite like the grid does: "[n]", listed under Sources (no raw keys)."""
+    import re
+
+    from tests_web_support import HYDRATION, log_in_api
+
+    headers = {"X-CSRF-Token": log_in_api(client, "dr")}
+    patient = client.post("/api/patients", json={"reference": "R9", "full_name": "Cy"}, headers=headers).json()
+    smoker = {**HYDRATION, "history": {**HYDRATION["history"], "cigarettes_per_day": 25}}  # a cited finding
+    body = {"patient_id": patient["id"], "intake": smoker, "decision": "accept"}
+    cid = client.post("/api/consultations", json=body, headers=headers).json()["id"]
+    assert _plan(client, cid, sessions="9").status_code == 303  # outside the cited range: a cited warning
+    text = _pdf_text(client.get(f"/clinic/consultations/{cid}/report.pdf").content, tmp_path)
+    assert "9 sessions is outside" in text and "Why it matters:" in text
+    assert not re.findall(r"\[[^\]\d][^\]]*\]", text), "a citation printed as a key instead of a number"
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", text.split("Sources")[0])}
+    listed = text.rsplit("Sources", 1)[1]
+    assert cited and all(f"{n}. " in listed or f"{n} " in listed for n in cited)

@@ -24,6 +24,7 @@ from rejuv.planning.sessions import SessionPlan
 from rejuv.services import patients
 from rejuv.services import treatment_plans as plans
 from rejuv.services.records import Patient, User
+from rejuv.web.citing import cited_keys
 from rejuv.web.deps import AppState, ClinicianDep, RowId, StateDep
 from rejuv.web.pdf import render_pdf
 from rejuv.web.templating import render
@@ -39,6 +40,7 @@ class ReportPage:
     patient: Patient
     view: plans.PlanView
     comparison: dict[str, Any]
+    citations: dict[str, dict[str, Any]]  # every source the report cites, in order of first use
     citation_numbers: dict[str, int]
     dated: SessionPlan | None
     default_protocol: PrpProtocol | None  # shown for a PRP plan until a session records its own
@@ -52,6 +54,17 @@ def build_report(state: AppState, user: User, consultation_id: int, today: dt.da
     plan = view.plan
     comparison = said_once(state.advisor.compare(None))  # both options, as discussed before the decision
     chart = plans.draw_chart(state.planner, plan) if plan else None
+    dated = plans.session_plan(state.planner, plan) if plan else None
+    # The grid's sources, then the findings' and reasons', then the plan's warnings': one numbered list.
+    keys = dict.fromkeys(comparison.get("citations", {}))
+    keys.update(dict.fromkeys(cited_keys(view.consultation.recommendation)))
+    for warning in dated.warnings if dated else ():
+        keys.update(dict.fromkeys(warning.citations))
+    citations = {
+        key: found
+        for key in keys
+        if (found := comparison.get("citations", {}).get(key) or state.advisor.citation(key)) is not None
+    }
     return ReportPage(
         title=f"Consultation report: {patient.full_name}",
         generated_on=(today or dt.date.today()).isoformat(),
@@ -59,8 +72,9 @@ def build_report(state: AppState, user: User, consultation_id: int, today: dt.da
         patient=patient,
         view=view,
         comparison=comparison,
-        citation_numbers={key: n for n, key in enumerate(comparison.get("citations", {}), start=1)},
-        dated=plans.session_plan(state.planner, plan) if plan else None,
+        citations=citations,
+        citation_numbers={key: n for n, key in enumerate(keys, start=1)},
+        dated=dated,
         default_protocol=state.planner.protocol() if plan and plan.treatment == "prp" else None,
         chart_svg=Markup(render_svg(chart)) if chart else None,  # the core escapes every text it writes
         chart_points=len(chart.points) if chart else 0,
