@@ -76,19 +76,25 @@ async def answer_step(slug: str, request: Request, state: StateDep, session: Ses
 
 @router.post("/result", response_class=HTMLResponse)
 async def result_with_checks(request: Request, state: StateDep, session: SessionDep) -> HTMLResponse:
-    form = await _form(request, session)
+    form = await _result_form(request, state, session)
+    if isinstance(form, HTMLResponse):
+        return form
     return _result(request, state, decode_state(_first(form, "state")), form)
 
 
 @router.post("/summary", response_class=HTMLResponse)
 async def printable_summary(request: Request, state: StateDep, session: SessionDep) -> HTMLResponse:
-    form = await _form(request, session)
+    form = await _result_form(request, state, session)
+    if isinstance(form, HTMLResponse):
+        return form
     return _result(request, state, decode_state(_first(form, "state")), form, template="summary.html")
 
 
 @router.post("/summary.pdf")
 async def summary_pdf(request: Request, state: StateDep, session: SessionDep) -> Response:
-    form = await _form(request, session)
+    form = await _result_form(request, state, session)
+    if isinstance(form, HTMLResponse):
+        return form
     page = _result_page(state, decode_state(_first(form, "state")), form)
     if isinstance(page, tuple):
         return _step(request, state, *page)
@@ -129,7 +135,9 @@ async def send_to_clinic(request: Request, state: StateDep, session: SessionDep)
     is sent as before, without that protection, rather than losing the person's send; a key that is present
     but malformed was tampered with or damaged, so nothing is stored and the form comes back with a fresh one.
     """
-    form = await _form(request, session)
+    form = await _result_form(request, state, session)
+    if isinstance(form, HTMLResponse):
+        return form
     page = _result_page(state, decode_state(_first(form, "state")), {})
     if isinstance(page, tuple):
         return _step(request, state, *page)
@@ -231,6 +239,32 @@ def _reused_messages(exc: submissions.SendKeyReused) -> dict[str, str]:
     return messages
 
 
+async def _result_form(request: Request, state: AppState, session: SessionDep) -> dict[str, list[str]] | HTMLResponse:
+    """A result-page form's fields, or, when its token no longer matches (the session expired while the page
+    was open), the result page again: nothing done, the knowledge check's and the send form's answers kept,
+    a fresh token, and a message asking to press the button again. As for the steps, only for a post from
+    our own pages; consent to send is never carried over: the person ticks it again."""
+    form = await _read_form(request)
+    try:
+        check_csrf(session, _first(form, CSRF_FIELD))
+    except CsrfRefused:
+        if not _posted_from_this_site(request):
+            raise
+        page = _result_page(state, decode_state(_first(form, "state")), form)
+        if isinstance(page, tuple):
+            raise  # the carried answers do not even make an intake: nothing to give back
+        context = {
+            "page": page,
+            "title": "Session expired: Your result",
+            "expired": True,
+            "send_values": {key: _first(form, key) or "" for key in ("name", "contact")},
+            "send_key": submissions.new_send_key(),
+            "retention_days": state.settings.submission_retention_days,
+        }
+        return render(request, "result.html", context, 403)
+    return form
+
+
 def _posted_from_this_site(request: Request) -> bool:
     """Whether the browser says the form was sent from one of our pages.
 
@@ -245,12 +279,6 @@ def _posted_from_this_site(request: Request) -> bool:
     if origin is None:
         return True
     return urlsplit(origin).netloc.lower() == request.headers.get("host", "").lower()
-
-
-async def _form(request: Request, session: SessionDep) -> dict[str, list[str]]:
-    form = await _read_form(request)
-    check_csrf(session, _first(form, CSRF_FIELD))
-    return form
 
 
 async def _read_form(request: Request) -> dict[str, list[str]]:
