@@ -81,6 +81,30 @@ def test_a_bad_patient_body_names_each_field(db_client: TestClient) -> None:
     assert {"body.reference", "body.full_name", "body.age"} <= paths
 
 
+def test_control_characters_are_refused_in_patient_records_on_both_databases(db_client: TestClient) -> None:
+    """SQLite would store a NUL that PostgreSQL refuses: both refuse it first, naming the field."""
+    headers = {"X-CSRF-Token": log_in_api(db_client, "dr")}
+    bad = db_client.post("/api/patients", json={"reference": "R9\u0000", "full_name": "Ann\u001b[31m"}, headers=headers)
+    assert bad.status_code == 422
+    assert {e["path"] for e in bad.json()["errors"]} == {"reference", "full_name"}
+    patient = db_client.post("/api/patients", json={"reference": "R9", "full_name": "Ann"}, headers=headers).json()
+    body = {"patient_id": patient["id"], "intake": HYDRATION, "decision": "override", "final_decision": "prp"}
+    reason = db_client.post("/api/consultations", json={**body, "override_reason": "wants\u0000PRP"}, headers=headers)
+    assert reason.status_code == 422 and reason.json()["errors"][0]["path"] == "override_reason"
+    notes = db_client.post(
+        "/api/consultations",
+        json={**body, "override_reason": "wants PRP", "notes": "line one\nline two\u0007"},
+        headers=headers,
+    )
+    assert notes.status_code == 422 and notes.json()["errors"][0]["path"] == "notes"
+    fine = db_client.post(
+        "/api/consultations",
+        json={**body, "override_reason": "wants PRP", "notes": "line one\nline two\ttabbed"},
+        headers=headers,
+    )
+    assert fine.status_code == 201 and fine.json()["notes"] == "line one\nline two\ttabbed"
+
+
 def test_a_missing_patient_is_a_404(db_client: TestClient) -> None:
     log_in_api(db_client, "dr")
     assert db_client.get("/api/patients/999").status_code == 404

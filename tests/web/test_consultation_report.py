@@ -85,6 +85,18 @@ def test_a_report_without_a_plan_still_renders_and_says_so(client: TestClient, t
     assert "No plan has been saved" in text
 
 
+def test_exporting_the_report_is_audited_as_an_export(client: TestClient) -> None:
+    from tests_web_support import log_in_api
+
+    cid = _consultation(client)
+    assert client.get(f"/clinic/consultations/{cid}/report.pdf").status_code == 200
+    client.cookies.clear()
+    log_in_api(client, "root", "admin")
+    entries = client.get("/api/audit").json()
+    exports = [(e["actor"], e["entity"], e["entity_id"]) for e in entries if e["action"] == "export"]
+    assert exports == [("dr", "consultation", str(cid))]
+
+
 def test_the_report_is_for_clinicians_only(client: TestClient) -> None:
     response = client.get("/clinic/consultations/1/report.pdf", follow_redirects=False)
     assert response.status_code == 303 and "/clinic/login" in response.headers["location"]

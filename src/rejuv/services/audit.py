@@ -38,3 +38,13 @@ def record_refusal(uow: UnitOfWork, actor: str, route: str, method: str, reason:
     with uow:
         uow.audit.add(actor[:64] or ANONYMOUS, REFUSED, ROUTE, route, f"{method} {reason}", clock())
         uow.commit()
+
+
+def record_export(
+    uow: UnitOfWork, actor: str, entity: str, entity_id: str, detail: str, clock: Clock = utc_now
+) -> None:
+    """Audit that patient data left the system as a file (a report PDF). Reading the data for it is audited
+    by the reads themselves; this entry says a copy now exists outside, which a read does not."""
+    with uow:
+        uow.audit.add(actor, "export", entity, entity_id, detail, clock())
+        uow.commit()

@@ -15,6 +15,7 @@ from rejuv.services.clock import Clock, utc_now
 from rejuv.services.errors import Invalid, NotFound
 from rejuv.services.ports import UnitOfWork
 from rejuv.services.records import ClinicianDecision, Consultation, NewConsultation
+from rejuv.services.text import NO_CONTROL, has_control_characters
 
 DECISIONS = ("mesotherapy", "prp", "either", "refer")
 MAX_NOTES_CHARS = 10_000
@@ -75,6 +76,8 @@ def prepare_consultation(
     decision, final, reason = _check_decision(recommendation, clinician_decision, final_decision, override_reason)
     if len(notes) > MAX_NOTES_CHARS:
         raise Invalid([FieldError("notes", f"must be at most {MAX_NOTES_CHARS} characters")])
+    if has_control_characters(notes, multiline=True):
+        raise Invalid([FieldError("notes", NO_CONTROL)])
     return NewConsultation(
         patient_id=patient_id,
         clinician=actor,
@@ -116,6 +119,8 @@ def _check_decision(
         errors.append(FieldError("override_reason", "is required when you override the recommendation"))
     elif len(reason) > 2000:
         errors.append(FieldError("override_reason", "must be at most 2000 characters"))
+    elif has_control_characters(reason, multiline=True):
+        errors.append(FieldError("override_reason", NO_CONTROL))
     if errors:
         raise Invalid(errors)
     assert final is not None

@@ -9,6 +9,7 @@ from rejuv.services.clock import Clock, utc_now
 from rejuv.services.errors import Conflict, Invalid, NotFound
 from rejuv.services.ports import UnitOfWork
 from rejuv.services.records import Consultation, Patient
+from rejuv.services.text import NO_CONTROL, has_control_characters
 
 SEARCH_LIMIT = 100
 
@@ -46,8 +47,12 @@ def check_new_patient(
     errors: list[FieldError] = []
     if not 1 <= len(reference) <= 64:
         errors.append(FieldError("reference", "must be 1-64 characters"))
+    elif has_control_characters(reference):
+        errors.append(FieldError("reference", NO_CONTROL))
     if not 1 <= len(full_name) <= 200:
         errors.append(FieldError("full_name", "must be 1-200 characters"))
+    elif has_control_characters(full_name):
+        errors.append(FieldError("full_name", NO_CONTROL))
     this_year = clock().year
     if birth_year is not None and not this_year - 120 <= birth_year <= this_year:
         errors.append(FieldError("birth_year", f"must be between {this_year - 120} and {this_year}"))

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from rejuv.planning.chart.svg import render_svg
 from rejuv.planning.protocol import PrpProtocol
 from rejuv.planning.sessions import SessionPlan
-from rejuv.services import patients
+from rejuv.services import audit, patients
 from rejuv.services import treatment_plans as plans
 from rejuv.services.records import Patient, User
 from rejuv.web.citing import cited_keys
@@ -114,6 +114,10 @@ async def report_pdf(request: Request, consultation_id: RowId, state: StateDep, 
         return render(request, "error.html", {"title": "Busy", "status": 503, "errors": [], "detail": detail}, 503)
     async with slots:
         pdf = await run_in_threadpool(render_pdf, html, str(request.base_url))
+    detail = f"consultation report PDF, patient={page.patient.id}"
+    await run_in_threadpool(
+        audit.record_export, state.uow(), user.username, "consultation", str(consultation_id), detail
+    )
     return Response(
         pdf,
         media_type="application/pdf",
