@@ -132,6 +132,8 @@ def test_a_clinician_overrides_a_recommendation_with_a_reason_and_finds_it_in_th
         f"/clinic/patients/{patient_id}/consult", data={**consult_answers(), "csrf_token": csrf_from(form_page)}
     )
     assert preview.status_code == 200 and "Mesotherapy fits you better now" in preview.text
+    assert "Do you accept the recommendation (Mesotherapy)?" in preview.text
+    assert '<option value="refer">Refer: neither option now</option>' in preview.text
     assert_every_citation_leads_to_a_source(preview.text)
     token, state = csrf_from(preview.text), hidden_state(preview.text)
     url = f"/clinic/patients/{patient_id}/consultations"
@@ -155,7 +157,10 @@ def test_a_clinician_overrides_a_recommendation_with_a_reason_and_finds_it_in_th
     row = re.search(r'<table class="list" id="history">.*?</table>', history, flags=re.S)
     assert row and "Overridden" in row.group(0) and "Wants her own material" in row.group(0)
     detail = client.get(saved.headers["location"]).text
-    assert "Knowledge version" in detail and "prp" in detail
+    assert "Knowledge version" in detail
+    # Decisions are named for the clinician, not as ids and not in the words meant for the person.
+    assert "<dt>Recommended</dt><dd>Mesotherapy</dd>" in detail
+    assert "Overridden: Platelet-rich plasma (PRP)</dd>" in detail
     assert_every_citation_leads_to_a_source(detail)
     # Headings speak to the clinician about the patient, not to the patient.
     assert "Why: each option for this patient" in detail and "Why: each option for you" not in detail

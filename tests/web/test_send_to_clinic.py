@@ -221,7 +221,12 @@ def test_deleting_a_submission_wipes_the_personal_fields(db_client: TestClient) 
     code = send(db_client, name="Ann Example", contact="+44 20 7946 0000")
     log_in_page(db_client, "dr")
     page = db_client.get("/clinic/inbox/1").text
-    response = db_client.post("/clinic/inbox/1/delete", data={"csrf_token": csrf_from(page)}, follow_redirects=False)
+    unconfirmed = db_client.post("/clinic/inbox/1/delete", data={"csrf_token": csrf_from(page)})
+    assert unconfirmed.status_code == 422 and 'id="i-confirm-error"' in unconfirmed.text
+    assert stored(db_client)[0].status == "new"  # one click wipes nothing
+    response = db_client.post(
+        "/clinic/inbox/1/delete", data={"csrf_token": csrf_from(page), "confirm": "yes"}, follow_redirects=False
+    )
     assert response.status_code == 303 and response.headers["location"] == "/clinic/inbox"
     [row] = stored(db_client)
     assert (row.status, row.name, row.contact, row.intake, row.recommendation) == ("deleted", "", "", {}, {})
@@ -239,7 +244,9 @@ def test_every_inbox_read_and_write_is_audited(db_client: TestClient) -> None:
     page = db_client.get("/clinic/inbox/1").text
     form = {"csrf_token": csrf_from(page), "reference": "R1", "full_name": "Ann", "decision": "accept"}
     db_client.post("/clinic/inbox/1/import", data=form, follow_redirects=False)
-    db_client.post("/clinic/inbox/2/delete", data={"csrf_token": csrf_from(page)}, follow_redirects=False)
+    db_client.post(
+        "/clinic/inbox/2/delete", data={"csrf_token": csrf_from(page), "confirm": "yes"}, follow_redirects=False
+    )
     trail = [entry for entry in audit_trail(db_client) if entry[0] == "dr" and entry[2] != "session"]
     assert trail[:2] == [("dr", "read", "submission_list"), ("dr", "read", "submission")]
     assert ("dr", "import", "submission") in trail
@@ -319,7 +326,9 @@ def test_resending_after_the_clinic_deleted_the_answers_does_not_store_them_agai
     code = re.search(r'id="reference-code">([A-Z0-9-]+)<', db_client.post("/send", data=form).text).group(1)  # type: ignore[union-attr]
     log_in_page(db_client, "dr")
     page = db_client.get("/clinic/inbox/1").text
-    db_client.post("/clinic/inbox/1/delete", data={"csrf_token": csrf_from(page)}, follow_redirects=False)
+    db_client.post(
+        "/clinic/inbox/1/delete", data={"csrf_token": csrf_from(page), "confirm": "yes"}, follow_redirects=False
+    )
     again = db_client.post("/send", data={**form, "csrf_token": csrf_from(page)})
     assert again.status_code == 409
     assert "These answers were already sent, and then deleted" in again.text

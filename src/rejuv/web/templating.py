@@ -27,6 +27,8 @@ DECISIONS = {
     "either": "Both options suit you: the choice is yours",
     "refer": "Neither option is right for you now",
 }
+# The same decisions named for a clinician (the labels above speak to the person).
+CLINIC_DECISIONS = {"either": "Either option", "refer": "Refer: neither option now"}
 STATUSES = {
     "recommended": "Recommended",
     "suitable": "Suitable",
@@ -55,6 +57,7 @@ def configure_templates(templates: Jinja2Templates, advisor: Advisor) -> None:
     env.filters["status_label"] = lambda key: STATUSES.get(str(key), str(key))
     env.filters["severity_label"] = lambda key: SEVERITIES.get(str(key), str(key))
     env.filters["treatment_name"] = lambda key: _treatment_name(advisor, str(key))
+    env.filters["decision_name"] = lambda key: CLINIC_DECISIONS.get(str(key)) or _treatment_name(advisor, str(key))
 
 
 @dataclass(frozen=True)

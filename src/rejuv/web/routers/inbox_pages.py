@@ -99,7 +99,17 @@ async def import_submission(
 async def delete_submission(
     request: Request, submission_id: RowId, state: StateDep, user: ClinicianDep, session: SessionDep
 ) -> Response:
-    await _form(request, session)
+    form = await _form(request, session)
+    if form.get("confirm") != "yes":  # one click must not wipe a person's answers: the box says what happens
+        found = await run_in_threadpool(
+            submissions.get_submission,
+            state.uow(),
+            user.username,
+            submission_id,
+            retention_days=state.settings.submission_retention_days,
+        )
+        message = "Tick the box to confirm: deleting wipes the name, contact, answers and result for good."
+        return _submission(request, state, user, found, {"confirm": message}, {}, 422)
     await run_in_threadpool(
         functools.partial(
             submissions.delete_submission,
