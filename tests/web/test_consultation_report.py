@@ -61,6 +61,8 @@ def test_the_prp_report_renders_with_decision_plan_protocol_chart_and_version(
         "2027-03-31",
         "PRP protocol",
         "Concentration factor 4.0",
+        "tubes with ACD-A",  # the anticoagulant used is part of the record
+        "3 sessions, every 30 days",
         "Face chart",
         "Signature",
         version,
@@ -77,6 +79,8 @@ def test_the_mesotherapy_report_lists_the_cocktail_lot_and_expiry(client: TestCl
     )
     text = _pdf_text(client.get(f"/clinic/consultations/{cid}/report.pdf").content, tmp_path)
     assert "Mesotherapy cocktail" in text and "lot LOT-77, expiry 2030-01-31" in text and "no conflict" in text
+    assert "Non-cross-linked hyaluronic acid 10 mg/mL" in text and "ncha_10" not in text  # the vial's name
+    assert "4 sessions, every 14 days" in text
 
 
 def test_a_report_without_a_plan_still_renders_and_says_so(client: TestClient, tmp_path: Path) -> None:

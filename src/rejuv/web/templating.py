@@ -53,6 +53,7 @@ def configure_templates(templates: Jinja2Templates, advisor: Advisor) -> None:
     env.filters["certainty_label"] = lambda key: CERTAINTY.get(str(key), (str(key), ""))[0]
     env.filters["certainty_explain"] = lambda key: CERTAINTY.get(str(key), ("", ""))[1]
     env.filters["sentence"] = sentence
+    env.filters["plural"] = plural
     env.filters["decision_label"] = lambda key: DECISIONS.get(str(key), str(key))
     env.filters["status_label"] = lambda key: STATUSES.get(str(key), str(key))
     env.filters["severity_label"] = lambda key: SEVERITIES.get(str(key), str(key))
@@ -93,6 +94,11 @@ def _cited(kb: KnowledgeBase) -> Iterator[tuple[Sequence[str], bool]]:
     yield from walk(list(kb.rules))
     for parameter in kb.parameters.values():  # a parameter's `unverified` covers each of its dated values
         yield from ((v.citations, parameter.unverified) for v in parameter.values)
+
+
+def plural(count: Any, noun: str) -> str:
+    """ "1 session", "3 sessions", "1 day": numbers read back to a clinician in plain English."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def sentence(text: Any) -> str:

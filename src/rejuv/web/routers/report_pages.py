@@ -42,6 +42,7 @@ class ReportPage:
     comparison: dict[str, Any]
     citations: dict[str, dict[str, Any]]  # every source the report cites, in order of first use
     citation_numbers: dict[str, int]
+    product_names: dict[str, str]  # cocktail product id -> the name on the vial
     dated: SessionPlan | None
     default_protocol: PrpProtocol | None  # shown for a PRP plan until a session records its own
     chart_svg: Markup | None
@@ -60,6 +61,10 @@ def build_report(state: AppState, user: User, consultation_id: int, today: dt.da
     keys.update(dict.fromkeys(cited_keys(view.consultation.recommendation)))
     for warning in dated.warnings if dated else ():
         keys.update(dict.fromkeys(warning.citations))
+    for recorded in view.sessions:  # the warnings each recorded session kept (protocol, PRP, cocktail)
+        for part in recorded.details.values():
+            for warning in part.get("warnings", []) if isinstance(part, dict) else []:
+                keys.update(dict.fromkeys(warning.get("citations", [])))
     citations = {
         key: found
         for key in keys
@@ -74,6 +79,7 @@ def build_report(state: AppState, user: User, consultation_id: int, today: dt.da
         comparison=comparison,
         citations=citations,
         citation_numbers={key: n for n, key in enumerate(keys, start=1)},
+        product_names={pid: product.name for pid, product in state.planner.data.cocktails.items()},
         dated=dated,
         default_protocol=state.planner.protocol() if plan and plan.treatment == "prp" else None,
         chart_svg=Markup(render_svg(chart)) if chart else None,  # the core escapes every text it writes
