@@ -112,6 +112,9 @@ def test_a_bad_patient_form_shows_messages_beside_the_fields(client: TestClient)
         "/clinic/patients", data={"reference": "", "full_name": "", "birth_year": "", "csrf_token": token}
     )
     assert 'id="p-reference-error"' in response.text and 'id="p-full_name-error"' in response.text
+    summary = re.search(r'<div class="error-summary".*?</div>', response.text, flags=re.S)
+    assert summary and '<a href="#p-reference">Clinic reference' in summary.group(0)
+    assert '<a href="#p-full_name">Full name' in summary.group(0)
 
 
 def test_a_duplicate_reference_is_shown_as_a_conflict(client: TestClient) -> None:
@@ -175,6 +178,8 @@ def test_an_invalid_consultation_intake_is_shown_beside_the_field(client: TestCl
     answers = {**consult_answers(), "patient.age": ["-3"]}
     response = client.post(f"/clinic/patients/{patient_id}/consult", data={**answers, "csrf_token": csrf_from(page)})
     assert response.status_code == 422 and 'id="f-patient-age-error"' in response.text
+    summary = re.search(r'<div class="error-summary".*?</div>', response.text, flags=re.S)
+    assert summary and '<a href="#f-patient-age">How old are you?' in summary.group(0)  # names the question
 
 
 def test_an_admin_reads_the_audit_log_of_patient_reads(client: TestClient) -> None:
