@@ -191,3 +191,11 @@ def test_every_planning_command_has_a_one_line_help(command: list[str]) -> None:
     assert result.exit_code == 0
     lines = [line.strip() for line in result.stdout.splitlines() if line.strip()]
     assert lines[1][0].isupper() and lines[1].endswith(".")  # the summary line after "Usage: ..."
+
+
+def test_plan_cocktail_refuses_a_volume_that_must_be_a_typing_error() -> None:
+    result = invoke(
+        "plan", "cocktail", "--product", "ncha_10", "--volume-ml", "500", "--lot", "L7", "--expiry", "2030-01-01"
+    )
+    assert result.exit_code == 2
+    assert "--volume-ml" in result.output and "between 0.01 and 10 mL, got 500" in result.output

@@ -113,6 +113,22 @@ def test_an_impossible_prp_sample_names_the_field(client: TestClient, changes: d
     _problem(client.post("/api/prp/assess", json={**SAMPLE, **changes}), 422, path)
 
 
+@pytest.mark.parametrize(
+    ("changes", "path", "words"),
+    [
+        ({"prp_platelets_per_ul": 1.2}, "body.prp_platelets_per_ul", "between 5,000 and 10,000,000 /µL, got 1.2"),
+        ({"baseline_platelets_per_ul": 250}, "body.baseline_platelets_per_ul", "between 5,000 and 2,000,000 /µL"),
+        ({"blood_volume_ml": 2000, "prp_volume_ml": 4}, "body.blood_volume_ml", "between 1 and 200 mL"),
+    ],
+)
+def test_a_count_or_volume_that_can_only_be_a_typo_is_refused_with_the_range(
+    client: TestClient, changes: dict[str, object], path: str, words: str
+) -> None:
+    body = _problem(client.post("/api/prp/assess", json={**SAMPLE, **changes}), 422, path)
+    message = next(e["message"] for e in body["errors"] if e["path"] == path)  # type: ignore[attr-defined]
+    assert words in message and "plausibility limit for typing errors, not a clinical threshold" in message
+
+
 def test_a_prp_sample_missing_a_count_names_it(client: TestClient) -> None:
     body = {k: v for k, v in SAMPLE.items() if k != "prp_platelets_per_ul"}
     _problem(client.post("/api/prp/assess", json=body), 422, "body.prp_platelets_per_ul")

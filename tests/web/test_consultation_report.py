@@ -143,7 +143,7 @@ def test_every_citation_in_the_report_is_a_number_with_an_entry_in_its_sources(
     cid = client.post("/api/consultations", json=body, headers=headers).json()["id"]
     assert _plan(client, cid, sessions="9").status_code == 303  # outside the cited range: a cited warning
     text = _pdf_text(client.get(f"/clinic/consultations/{cid}/report.pdf").content, tmp_path)
-    assert "9 sessions is outside" in text and "Why it matters:" in text
+    assert "9 sessions are outside" in text and "Why it matters:" in text
     assert not re.findall(r"\[[^\]\d][^\]]*\]", text), "a citation printed as a key instead of a number"
     cited = {int(n) for n in re.findall(r"\[(\d+)\]", text.split("Sources")[0])}
     listed = text.rsplit("Sources", 1)[1]

@@ -68,7 +68,7 @@ def test_a_count_outside_the_cited_range_is_saved_with_a_warning_and_its_range(c
     cid = _consultation(client)
     assert _plan(client, cid, sessions="30").status_code == 303
     page = client.get(f"/clinic/consultations/{cid}/plan").text
-    assert "30 sessions is outside the knowledge base" in page
+    assert "30 sessions are outside the knowledge base" in page
 
 
 @pytest.mark.parametrize(
@@ -326,3 +326,232 @@ def test_a_glabella_waiver_for_prp_is_refused_beside_its_box(client: TestClient)
     assert 'id="plan-allow_glabella-error"' in response.text and "may be waived only for" in response.text
     assert 'href="#plan-allow_glabella"' in response.text  # the summary links to the box
     assert 'name="allow_glabella" value="yes" checked' in response.text  # the choice is shown as it was sent
+
+
+CHECKED = re.compile(r'<input type="checkbox" id="plan-z-(\w+)" name="zones" value="\w+" checked>')
+
+
+def _prp_plan(client: TestClient) -> int:
+    cid = _consultation(client, decision="override", final_decision="prp", override_reason="prefers own blood")
+    assert _plan(client, cid, treatment="prp", sessions="4", interval_days="30").status_code == 303
+    return cid
+
+
+def _field_error(html: str, field_id: str) -> bool:
+    """The message sits beside the field and the field points at it."""
+    return (
+        f'id="{field_id}-error"' in html
+        and re.search(rf'id="{field_id}"[^>]*aria-invalid="true"[^>]*aria-describedby="[^"]*{field_id}-error', html)
+        is not None
+    )
+
+
+def test_a_refused_plan_form_comes_back_with_exactly_what_was_sent(client: TestClient) -> None:
+    cid = _consultation(client)
+    saved = _plan(client, cid, zones=["forehead", "glabella", "cheek"], allow_glabella="yes", spacing_mm="8")
+    assert saved.status_code == 303
+    refused = _plan(client, cid, sessions="abc", interval_days="21", zones=["forehead", "cheek", "chin"])
+    assert refused.status_code == 422
+    assert CHECKED.findall(refused.text) == ["forehead", "cheek", "chin"]  # the removed glabella stays removed
+    assert 'name="sessions" value="abc"' in refused.text and 'name="interval_days" value="21"' in refused.text
+    assert 'name="spacing_mm" value=""' in refused.text  # emptied by the clinician: not the saved 8
+    assert 'name="allow_glabella" value="yes" checked' not in refused.text
+    nothing = _plan(client, cid, sessions="abc")  # no zone ticked at all
+    assert CHECKED.findall(nothing.text) == []
+
+
+def test_a_refused_session_form_keeps_the_chosen_visit_and_anticoagulant(client: TestClient) -> None:
+    cid = _prp_plan(client)
+    data = {"treatment": "prp", "number": "3", "anticoagulant": "edta", "blood_volume_ml": "abc", "activation": "x"}
+    refused = _post(client, f"/clinic/consultations/{cid}/plan/sessions", data)
+    assert refused.status_code == 422
+    assert re.search(r'<option value="3" selected>', refused.text)
+    assert not re.search(r'<option value="1" selected>', refused.text)
+    assert '<option value="edta" selected>' in refused.text
+    assert 'name="blood_volume_ml" value="abc"' in refused.text and 'name="activation" value="x"' in refused.text
+
+
+def test_cocktail_errors_sit_beside_their_field_on_their_row(client: TestClient) -> None:
+    cid = _consultation(client)
+    _plan(client, cid)
+    rows = {
+        "product": ["ncha_10", "ncha_10", "tranexamic_acid_4", ""],
+        "volume_ml": ["1", "-1", "0.5", ""],
+        "lot": ["A-1", "B-2", "", ""],
+        "expiry": ["2030-01-31", "2030-01-31", "2030-01-31", ""],
+    }
+    refused = _post(
+        client, f"/clinic/consultations/{cid}/plan/sessions", {"treatment": "mesotherapy", "number": "1", **rows}
+    )
+    html = refused.text
+    assert refused.status_code == 422
+    assert _field_error(html, "session-volume_ml-2") and _field_error(html, "session-lot-3")  # both at once
+    assert 'href="#session-volume_ml-2"' in html and 'href="#session-lot-3"' in html  # the summary links to them
+    assert html.count('aria-invalid="true"') == 2
+    assert re.findall(r'<fieldset id="session-row-(\d)" class="has-error"', html) == ["2", "3"]
+    from test_web_accessibility import check_page
+
+    check_page(html)
+
+
+def test_an_allergy_error_sits_on_the_row_with_the_offending_product(client: TestClient) -> None:
+    token = log_in_api(client, "dr")
+    headers = {"X-CSRF-Token": token}
+    patient = client.post("/api/patients", json={"reference": "R9", "full_name": "Al Lergic"}, headers=headers)
+    intake = {**HYDRATION, "history": {**HYDRATION["history"], "allergies": ["local_anaesthetic"]}}
+    body = {"patient_id": patient.json()["id"], "intake": intake, "decision": "accept"}
+    cid = client.post("/api/consultations", json=body, headers=headers).json()["id"]
+    _plan(client, cid)
+    rows = {
+        "product": ["ncha_10", "ha_booster_lidocaine"],
+        "volume_ml": ["1", "1"],
+        "lot": ["A", "B"],
+        "expiry": ["2030-01-01", "2030-01-01"],
+    }
+    refused = _post(
+        client, f"/clinic/consultations/{cid}/plan/sessions", {"treatment": "mesotherapy", "number": "1", **rows}
+    )
+    html = refused.text
+    assert refused.status_code == 422 and _field_error(html, "session-product-2")
+    assert not _field_error(html, "session-product-1")
+    row2 = html.split('id="session-row-2"')[1].split("</fieldset>")[0]
+    assert "Lidocaine" in row2
+    assert re.findall(r'<fieldset id="session-row-(\d)" class="has-error"', html) == ["2"]
+
+
+def test_prp_session_errors_are_all_reported_beside_their_fields(client: TestClient) -> None:
+    cid = _prp_plan(client)
+    data = {
+        "treatment": "prp",
+        "number": "1",
+        "blood_volume_ml": "abc",
+        "tube_volume_ml": "0",
+        "spin1_g": "-5",
+        "spin1_minutes": "10",
+        "baseline_platelets_per_ul": "250000",
+        "prp_platelets_per_ul": "1000000",
+        "prp_volume_ml": "4",
+    }
+    refused = _post(client, f"/clinic/consultations/{cid}/plan/sessions", data)
+    html = refused.text
+    assert refused.status_code == 422
+    for name in ("blood_volume_ml", "tube_volume_ml", "spin1_g"):
+        assert _field_error(html, f"session-{name}"), name
+        assert f'href="#session-{name}"' in html
+    assert "Whole blood processed" in html.split('role="alert"')[1].split("</ul>")[0]  # the summary names fields
+    from test_web_accessibility import check_page
+
+    check_page(html)
+
+
+def test_errors_the_core_raises_land_beside_their_prp_field(client: TestClient) -> None:
+    cid = _prp_plan(client)
+    data = {
+        "treatment": "prp",
+        "number": "1",
+        "blood_volume_ml": "20",
+        "anticoagulant": "edta",
+        "baseline_platelets_per_ul": "250000",
+        "prp_platelets_per_ul": "1000000",
+        "prp_volume_ml": "4",
+        "radius_cm": "500",  # no centrifuge has a 5 m rotor: the core refuses it
+    }
+    refused = _post(client, f"/clinic/consultations/{cid}/plan/sessions", data)
+    assert refused.status_code == 422 and _field_error(refused.text, "session-radius_cm")
+    assert '<option value="edta" selected>' in refused.text
+
+
+def test_number_fields_ask_phones_for_a_numeric_keypad(client: TestClient) -> None:
+    cid = _prp_plan(client)
+    html = client.get(f"/clinic/consultations/{cid}/plan").text
+    assert "&#34;" not in html and "&quot;numeric" not in html
+    assert re.search(r'id="plan-sessions" name="sessions" value="4" inputmode="numeric"', html)
+    assert re.search(r'id="session-blood_volume_ml" name="blood_volume_ml" value="" inputmode="decimal"', html)
+
+
+def test_a_refused_glabella_waiver_names_techniques_as_a_clinician_does(client: TestClient) -> None:
+    cid = _consultation(client, decision="override", final_decision="prp", override_reason="prefers own blood")
+    response = _plan(client, cid, treatment="prp", zones=["glabella", "forehead"], allow_glabella="yes")
+    error = response.text.split('id="plan-allow_glabella-error"')[1].split("</p>")[0]
+    assert "Micro-papule" in error and "Nappage" in error and "PRP" in error
+    assert "prp_microdepot" not in response.text and "papule, nappage" not in response.text
+
+
+def test_the_plan_page_shows_the_findings_against_the_planned_treatment_and_the_override(
+    client: TestClient,
+) -> None:
+    token = log_in_api(client, "dr")
+    headers = {"X-CSRF-Token": token}
+    patient = client.post("/api/patients", json={"reference": "R7", "full_name": "Ha Lergic"}, headers=headers)
+    intake = {**HYDRATION, "history": {**HYDRATION["history"], "allergies": ["hyaluronic_acid"]}}
+    body = {
+        "patient_id": patient.json()["id"],
+        "intake": intake,
+        "decision": "override",
+        "final_decision": "mesotherapy",
+        "override_reason": "patch test negative, HA-free cocktail",
+    }
+    saved = client.post("/api/consultations", json=body, headers=headers).json()
+    finding = next(f for f in saved["recommendation"]["findings"] if "mesotherapy" in f["treatments"])
+    assert finding["effect"] in ("refer", "exclude")
+    cid = saved["id"]
+    assert _plan(client, cid).status_code == 303
+    html = client.get(f"/clinic/consultations/{cid}/plan").text
+    top = html.split('id="sessions-plan"')[0]  # above the plan itself
+    assert 'id="plan-findings"' in top and finding["title"] in top and finding["text"] in top
+    assert "patch test negative, HA-free cocktail" in top
+    assert "No platelet count yet" not in top  # a PRP-only note does not concern a mesotherapy plan
+
+
+def test_a_start_date_in_the_past_is_saved_with_a_notice_beside_it(client: TestClient) -> None:
+    cid = _consultation(client)
+    assert _plan(client, cid, start="2020-01-06").status_code == 303
+    html = client.get(f"/clinic/consultations/{cid}/plan").text
+    assert 'id="plan-start-notice"' in html and "before today" in html
+    assert re.search(r'id="plan-start"[^>]*aria-describedby="plan-start-notice"', html)
+    future = _consultation_for_prp(client)
+    assert 'id="plan-start-notice"' not in client.get(f"/clinic/consultations/{future}/plan").text
+
+
+def test_plan_dates_read_as_english(client: TestClient) -> None:
+    """No "Days 28–28", no "1 sessions": a clinician reads these aloud to the patient."""
+    import re
+
+    cid = _consultation(client)
+    assert _plan(client, cid, sessions="1").status_code == 303
+    page = client.get(f"/clinic/consultations/{cid}/plan").text
+    assert not re.search(r"Days (\d+)–\1\b", page)
+    assert ": 1 session</h3>" in page and "1 sessions" not in page
+    assert "decision <strong>Mesotherapy</strong>" in page
+    # Warnings name their sources as a reader would, not by our citation keys.
+    assert "(sources: El-Domyati et al. 2012" in page
+    assert not re.search(r"\[[a-z0-9_]+(, [a-z0-9_]+)*\]", page)
+
+
+def test_a_citrate_allergy_is_shown_on_a_prp_plan_and_refuses_a_session_with_citrate(client: TestClient) -> None:
+    token = log_in_api(client, "dr")
+    headers = {"X-CSRF-Token": token}
+    patient = client.post("/api/patients", json={"reference": "R7", "full_name": "Cara"}, headers=headers).json()
+    allergic = {**HYDRATION, "history": {**HYDRATION["history"], "allergies": ["citrate_anticoagulant"]}}
+    body = {
+        "patient_id": patient["id"],
+        "intake": allergic,
+        "decision": "override",
+        "final_decision": "prp",
+        "override_reason": "wants her own material",
+    }
+    cid = client.post("/api/consultations", json=body, headers=headers).json()["id"]
+    assert _plan(client, cid, treatment="prp").status_code == 303
+    page = client.get(f"/clinic/consultations/{cid}/plan").text
+    assert 'id="anticoagulant-warning"' in page  # said before anyone prepares the PRP
+    session = {
+        "treatment": "prp",
+        "number": "1",
+        "baseline_platelets_per_ul": "250000",
+        "prp_platelets_per_ul": "1000000",
+        "blood_volume_ml": "20",
+        "prp_volume_ml": "4",
+    }
+    refused = _post(client, f"/clinic/consultations/{cid}/plan/sessions", session)  # the default: ACD-A
+    assert refused.status_code == 422 and 'id="session-anticoagulant-error"' in refused.text
+    assert "citrate" in refused.text.split('id="session-anticoagulant-error"')[1][:400].lower()

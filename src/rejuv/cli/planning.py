@@ -210,6 +210,7 @@ def plan_cocktail_command(
             allergy or (),
             points=points,
             technique=data.techniques[technique] if technique else None,
+            limits=data.cocktail_limits,
         )
     except PlanningInputError as error:
         input_error(error)

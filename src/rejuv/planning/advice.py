@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rejuv.knowledge.schema import UNIT_LABELS, Quantity, Statement
+from rejuv.planning.errors import PlanningInputError
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +61,15 @@ def format_range(quantity: Quantity) -> str:
 def outside(value: float, quantity: Quantity) -> bool:
     """Whether `value` lies outside the quantity's min..max (a missing bound does not constrain)."""
     return (quantity.min is not None and value < quantity.min) or (quantity.max is not None and value > quantity.max)
+
+
+def require_plausible(field: str, value: float, limit: Quantity, hint: str = "") -> None:
+    """Refuse a value outside a plausibility limit, with the allowed range. These limits catch typing errors (a
+    count typed in millions, a volume with a misplaced decimal point); they are not clinical thresholds."""
+    if outside(value, limit):
+        unit = UNIT_LABELS.get(limit.unit, limit.unit)
+        raise PlanningInputError(
+            field,
+            f"must be between {format_number(limit.min or 0)} and {format_number(limit.max or 0)} {unit}, got "
+            f"{format_number(value)}{hint}. This is a plausibility limit for typing errors, not a clinical threshold.",
+        )

@@ -13,9 +13,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from rejuv.knowledge.schema import Statement
-from rejuv.planning.advice import PlanWarning, format_number, format_range, outside, warn
+from rejuv.planning.advice import PlanWarning, format_number, format_range, outside, require_plausible, warn
 from rejuv.planning.errors import PlanningInputError
-from rejuv.planning.schema import CONCENTRATION_LABELS, CocktailProduct, Technique
+from rejuv.planning.schema import CONCENTRATION_LABELS, CocktailInputLimits, CocktailProduct, Technique
 
 SINGLE_USE_CITATIONS = ("mesotherapy_outbreak2011",)
 
@@ -93,7 +93,11 @@ class SessionCocktail:
         }
 
 
-def _validate(products: Mapping[str, CocktailProduct], components: Sequence[CocktailComponent]) -> None:
+def _validate(
+    products: Mapping[str, CocktailProduct],
+    components: Sequence[CocktailComponent],
+    limits: CocktailInputLimits | None,
+) -> None:
     if not components:
         raise PlanningInputError("product", "a cocktail needs at least one product")
     for component in components:
@@ -104,6 +108,17 @@ def _validate(products: Mapping[str, CocktailProduct], components: Sequence[Cock
             raise PlanningInputError("volume_ml", f"must be a positive number of mL, got {component.volume_ml}")
         if not component.lot.strip():
             raise PlanningInputError("lot", "the lot number printed on the vial is required")
+    if limits is not None:
+        check_volumes(components, limits)
+
+
+def check_volumes(components: Sequence[CocktailComponent], limits: CocktailInputLimits) -> None:
+    """Refuse a component or cocktail volume outside the plausibility limits (typing errors such as 500 for
+    5.00 mL), with the allowed range. These are not clinical thresholds: the vial and per-point ranges warn."""
+    for component in components:
+        require_plausible("volume_ml", component.volume_ml, limits.component_volume_ml)
+    total = sum(c.volume_ml for c in components)
+    require_plausible("volume_ml", total, limits.total_volume_ml, " for the whole cocktail")
 
 
 def plan_cocktail(
@@ -115,9 +130,10 @@ def plan_cocktail(
     *,
     points: int | None = None,
     technique: Technique | None = None,
+    limits: CocktailInputLimits | None = None,
 ) -> SessionCocktail:
     """Mix the components, check them against the allergies and dates, and share the volume over the points."""
-    _validate(products, components)
+    _validate(products, components, limits)
     if points is not None and points < 1:
         raise PlanningInputError("points", f"must be at least 1, got {points}")
     total = sum(c.volume_ml for c in components)

@@ -22,6 +22,7 @@ from rejuv.knowledge.yaml_strict import DuplicateKeyError, load_yaml
 from rejuv.planning.schema import (
     AftercareFile,
     CocktailFile,
+    CocktailInputLimits,
     CocktailProduct,
     FaceTemplate,
     PrpFile,
@@ -45,6 +46,7 @@ class PlanningData:
     prp: PrpParameters
     cocktails: Mapping[str, CocktailProduct]
     cocktail_allergy_rule: Statement
+    cocktail_limits: CocktailInputLimits  # plausibility limits for typing errors, not clinical thresholds
     aftercare: Mapping[str, TreatmentAftercare]
     citations: Mapping[str, Citation]  # the ones defined in citations/planning.yaml only
 
@@ -124,6 +126,7 @@ def load_planning_data(root: Path | None = None) -> PlanningData:
         prp=prp,
         cocktails={p.id: p for p in cocktails.products},
         cocktail_allergy_rule=cocktails.allergy_rule,
+        cocktail_limits=cocktails.input_limits,
         aftercare={a.treatment: a for a in aftercare},
         citations=citations,
     )
@@ -153,6 +156,7 @@ def cited_keys(data: PlanningData) -> frozenset[str]:
         data.prp,
         list(data.cocktails.values()),
         data.cocktail_allergy_rule,
+        data.cocktail_limits,
         list(data.aftercare.values()),
     ]
     return frozenset(_walk(parts))

@@ -2,16 +2,18 @@
 
 Unset values come from the knowledge base's default protocol; anything the clinician sets is checked
 against the cited ranges and kept, with a warning, when it falls outside them: published protocols vary
-widely and the clinician may follow a validated kit of their own.
+widely and the clinician may follow a validated kit of their own. Only values outside the knowledge base's
+plausibility limits (typing errors, not clinical thresholds) are refused. `anticoagulant_allergy` says when the
+intake's allergies rule an anticoagulant out (both listed PRP anticoagulants are citrate).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from rejuv.planning.advice import PlanWarning, format_number, format_range, outside, warn
+from rejuv.planning.advice import PlanWarning, format_number, format_range, outside, require_plausible, warn
 from rejuv.planning.centrifuge import calculate_rpm
 from rejuv.planning.errors import PlanningInputError
 from rejuv.planning.schema import Anticoagulant, PrpParameters, SpinMode
@@ -95,6 +97,31 @@ def _anticoagulant(params: PrpParameters, anticoagulant_id: str) -> Anticoagulan
     raise PlanningInputError("anticoagulant", f"unknown {anticoagulant_id!r}; choose one of {allowed}")
 
 
+def conflicting_anticoagulants(params: PrpParameters, allergies: Collection[str]) -> tuple[str, ...]:
+    """The anticoagulant ids the intake's allergies rule out (ACD-A and sodium citrate for a citrate allergy)."""
+    return tuple(a.id for a in params.anticoagulants if a.allergy_id is not None and a.allergy_id in allergies)
+
+
+def anticoagulant_allergy(
+    params: PrpParameters, anticoagulant_id: str | None, allergies: Collection[str]
+) -> PlanWarning | None:
+    """A warning when the intake's allergies rule out this anticoagulant (None: the default protocol's), saying
+    which allergy and what to choose instead; None when there is no conflict. An unknown id is refused."""
+    agent = _anticoagulant(params, anticoagulant_id or params.default_protocol.anticoagulant)
+    if agent.allergy_id is None or agent.allergy_id not in allergies:
+        return None
+    allergy = agent.allergy_id.replace("_", " ")
+    excluded = conflicting_anticoagulants(params, allergies)
+    alternatives = [a for a in params.anticoagulants if a.suitable_for_prp and a.id not in excluded]
+    text = f"The intake records an allergy to {allergy}: {agent.label} ({agent.id}) must not be used."
+    if alternatives:
+        text += " Choose " + " or ".join(f"{a.label} ({a.id})" for a in alternatives) + " instead."
+    else:
+        listed = ", ".join(f"{a.label} ({a.id})" for a in params.anticoagulants if a.id in excluded)
+        text += f" Every anticoagulant listed for PRP is ruled out ({listed}). {params.anticoagulant_allergy_rule.text}"
+    return warn("anticoagulant_allergy", text, params.anticoagulant_allergy_rule, agent.explanation)
+
+
 def _mode(params: PrpParameters, count: int) -> SpinMode:
     wanted = {1: "single", 2: "double"}.get(count)
     if wanted is None:
@@ -118,6 +145,8 @@ def plan_protocol(
     chosen_spins = [Spin(s.rcf_g, s.minutes) for s in default.spins] if spins is None else list(spins)
     _positive("blood_volume_ml", blood)
     _positive("tube_volume_ml", tube)
+    require_plausible("blood_volume_ml", blood, params.input_limits.blood_volume_ml)  # typing errors only
+    require_plausible("tube_volume_ml", tube, params.input_limits.tube_volume_ml)
     if radius_cm is not None:
         _positive("radius_cm", radius_cm)
     for index, spin in enumerate(chosen_spins, start=1):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from rejuv.planning.advice import PlanWarning, format_number, format_range, warn
+from rejuv.planning.advice import PlanWarning, format_number, format_range, require_plausible, warn
 from rejuv.planning.errors import PlanningInputError
 from rejuv.planning.schema import DepaAxis, PrpParameters
 
@@ -89,7 +89,10 @@ class PrpAssessment:
         }
 
 
-def _check(sample: PrpSample) -> None:
+PER_UL_HINT = "; type the count per µL (1.2 × 10⁶/µL is 1,200,000, not 1.2)"
+
+
+def _check(sample: PrpSample, params: PrpParameters) -> None:
     required = {
         "baseline_platelets_per_ul": sample.baseline_platelets_per_ul,
         "prp_platelets_per_ul": sample.prp_platelets_per_ul,
@@ -107,10 +110,19 @@ def _check(sample: PrpSample) -> None:
     for name, value in required.items():
         if not math.isfinite(value) or value <= 0:
             raise PlanningInputError(name, f"must be a positive number, got {value}")
-        # Real counts and volumes: beyond these a value is a typo, and tiny ones underflow the divisions below.
-        low, high = (0.01, 1000.0) if name.endswith("_ml") else (1.0, 1e8)
-        if not low <= value <= high:
-            raise PlanningInputError(name, f"must be between {low:g} and {high:g}, got {value:g}")
+    # Plausibility limits from the knowledge base: they catch typing errors ("1.2" for 1.2 x 10^6/uL), they are
+    # not clinical thresholds (those are the warnings below, with their citations).
+    limits = params.input_limits
+    per_ul = (
+        ("baseline_platelets_per_ul", limits.baseline_platelets_per_ul),
+        ("prp_platelets_per_ul", limits.prp_platelets_per_ul),
+    )
+    for name, limit in per_ul:
+        require_plausible(name, required[name], limit, PER_UL_HINT)
+    require_plausible("blood_volume_ml", sample.blood_volume_ml, limits.blood_volume_ml)
+    # Real volumes: beyond these a value is a typo, and tiny ones underflow the divisions below.
+    if not 0.01 <= sample.prp_volume_ml <= 1000.0:
+        raise PlanningInputError("prp_volume_ml", f"must be between 0.01 and 1000 mL, got {sample.prp_volume_ml:g}")
     for name, maybe in optional.items():
         if maybe is not None and (not math.isfinite(maybe) or maybe < 0):
             raise PlanningInputError(name, f"must be zero or more, got {maybe}")
@@ -165,7 +177,7 @@ def _mishra(sample: PrpSample, factor: float, params: PrpParameters) -> str | No
 
 def assess_prp(sample: PrpSample, params: PrpParameters) -> PrpAssessment:
     """Derive every figure and label from the counts, and warn where the knowledge base's ranges are left."""
-    _check(sample)
+    _check(sample, params)
     factor = sample.prp_platelets_per_ul / sample.baseline_platelets_per_ul
     injected_ml = sample.prp_volume_ml if sample.injected_volume_ml is None else sample.injected_volume_ml
     dose_billion = sample.prp_platelets_per_ul * injected_ml * 1000 / 1e9

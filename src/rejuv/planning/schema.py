@@ -20,6 +20,14 @@ Positive = Annotated[float, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
 
 
+def _require_limits(quantity: Quantity, unit: str, name: str) -> None:
+    """A plausibility limit needs both ends, in the unit the calculator reads."""
+    if quantity.unit != unit:
+        raise ValueError(f"{name} must be in {unit}, not {quantity.unit}")
+    if quantity.min is None or quantity.max is None:
+        raise ValueError(f"{name} needs min and max: it is the range a typed value must fall in")
+
+
 def _require_unit(quantity: Quantity, unit: str, name: str) -> None:
     if quantity.unit != unit:
         raise ValueError(f"{name} must be in {unit}, not {quantity.unit}")
@@ -244,6 +252,27 @@ class Paw(Strict):
     p4_above_per_ul: Quantity
 
 
+class PrpInputLimits(Strict):
+    """Plausibility limits for typing errors (a count typed in millions, a volume with a misplaced decimal point).
+
+    NOT clinical thresholds: a value inside them may still be clinically unusual (that is a warning against the
+    cited ranges); a value outside them cannot be a real measurement of this kind, so it is refused.
+    """
+
+    baseline_platelets_per_ul: Quantity
+    prp_platelets_per_ul: Quantity
+    blood_volume_ml: Quantity
+    tube_volume_ml: Quantity
+
+    @model_validator(mode="after")
+    def _units(self) -> PrpInputLimits:
+        _require_limits(self.baseline_platelets_per_ul, "per_ul", "baseline_platelets_per_ul")
+        _require_limits(self.prp_platelets_per_ul, "per_ul", "prp_platelets_per_ul")
+        _require_limits(self.blood_volume_ml, "ml", "blood_volume_ml")
+        _require_limits(self.tube_volume_ml, "ml", "tube_volume_ml")
+        return self
+
+
 class PrpParameters(Strict):
     usual_blood_volume_ml: Quantity
     blood_volume_range_ml: Quantity
@@ -259,6 +288,8 @@ class PrpParameters(Strict):
     mishra_factor_cutoff: Quantity
     depa: Depa
     use_window: Statement
+    anticoagulant_allergy_rule: Statement  # what to do when the intake's allergies rule an anticoagulant out
+    input_limits: PrpInputLimits
 
     @model_validator(mode="after")
     def _known_default_anticoagulant(self) -> PrpParameters:
@@ -318,8 +349,22 @@ class CocktailProduct(Strict):
         return self
 
 
+class CocktailInputLimits(Strict):
+    """Plausibility limits for typing errors in a cocktail's volumes, NOT clinical thresholds (see PrpInputLimits)."""
+
+    component_volume_ml: Quantity
+    total_volume_ml: Quantity
+
+    @model_validator(mode="after")
+    def _units(self) -> CocktailInputLimits:
+        _require_limits(self.component_volume_ml, "ml", "component_volume_ml")
+        _require_limits(self.total_volume_ml, "ml", "total_volume_ml")
+        return self
+
+
 class CocktailFile(Strict):
     allergy_rule: Statement
+    input_limits: CocktailInputLimits
     products: Annotated[list[CocktailProduct], Field(min_length=1)]
 
 

@@ -19,6 +19,11 @@ from rejuv.planning.schema import DayRange, TreatmentAftercare
 
 TREATMENT_NAMES = {"mesotherapy": "Mesotherapy", "prp": "PRP"}
 DAYS_PER_UNIT = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12}
+# Plausibility limits for typing errors (1000 for 10), not clinical ranges: the same caps as the public
+# calculator (POST /api/plan/sessions), so a saved plan cannot hold what the calculator would refuse. A count or
+# interval inside them but outside the knowledge base's course is kept with a warning quoting the cited range.
+MAX_SESSIONS = 60
+MAX_INTERVAL_DAYS = 3650
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +149,16 @@ def plan_sessions(
     )
     if count < 1:
         raise PlanningInputError("sessions", f"must be at least 1, got {count}")
+    if count > MAX_SESSIONS:
+        raise PlanningInputError(
+            "sessions", f"must be between 1 and {MAX_SESSIONS}, got {count} (a check for typing errors)"
+        )
     if gap < 1:
         raise PlanningInputError("interval_days", f"must be at least 1 day, got {gap}")
+    if gap > MAX_INTERVAL_DAYS:
+        raise PlanningInputError(
+            "interval_days", f"must be between 1 and {MAX_INTERVAL_DAYS} days, got {gap} (a check for typing errors)"
+        )
     if maintenance_horizon_months < 0:
         raise PlanningInputError("maintenance_horizon_months", "must be zero or more")
 
@@ -154,7 +167,8 @@ def plan_sessions(
         warnings.append(
             warn(
                 "sessions_outside_range",
-                f"{count} sessions is outside the knowledge base's {format_range(course.sessions)} for "
+                f"{count} {'session is' if count == 1 else 'sessions are'} outside the knowledge base's "
+                f"{format_range(course.sessions)} for "
                 f"{treatment}; a qualified professional should confirm the reason.",
                 course.sessions,
             )

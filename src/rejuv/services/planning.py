@@ -135,6 +135,7 @@ class Planner:
                 allergies,
                 points=points,
                 technique=self.data.techniques.get(technique) if technique else None,
+                limits=self.data.cocktail_limits,  # typing errors (500 for 5.00 mL) refused everywhere
             )
         except PlanningInputError as error:
             raise invalid(error) from None

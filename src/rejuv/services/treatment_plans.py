@@ -9,21 +9,23 @@ drawing and the dates from it, so a plan reopened later follows the same rules.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from rejuv.domain.errors import FieldError
+from rejuv.planning.advice import PlanWarning
 from rejuv.planning.chart.face_chart import ChartRequest, FaceChart
-from rejuv.planning.cocktail import CocktailComponent, SessionCocktail
-from rejuv.planning.protocol import Spin
+from rejuv.planning.cocktail import CocktailComponent, SessionCocktail, check_volumes
+from rejuv.planning.errors import PlanningInputError
+from rejuv.planning.protocol import Spin, anticoagulant_allergy
 from rejuv.planning.prp import PrpSample
 from rejuv.planning.sessions import SessionPlan
 from rejuv.services.chart_edits import ChartEdit, apply_edit, spots_of, with_points
 from rejuv.services.clock import Clock, utc_now
 from rejuv.services.errors import Invalid, NotFound
 from rejuv.services.plan_records import RecordedSession, TreatmentPlan
-from rejuv.services.planning import DEFAULT_TECHNIQUE, TREATMENTS, Planner
+from rejuv.services.planning import DEFAULT_TECHNIQUE, TREATMENTS, Planner, invalid
 from rejuv.services.ports import UnitOfWork
 from rejuv.services.records import Consultation
 
@@ -95,8 +97,10 @@ def load_plan(uow: UnitOfWork, actor: str, consultation_id: int, clock: Clock = 
 def save_plan(
     uow: UnitOfWork, planner: Planner, actor: str, consultation_id: int, request: PlanRequest, clock: Clock = utc_now
 ) -> TreatmentPlan:
-    """Create or change the plan. The chart keeps its edited points unless its zones, technique, spacing or
-    waiver change, in which case it is charted afresh (old points may not fit the new zones)."""
+    """Create or change the plan. The chart keeps its edited points unless its zones (as a set: their order does
+    not matter), technique, spacing or waiver change, in which case it is charted afresh (old points may not fit
+    the new zones). Once a session is recorded, the treatment, start and interval stay and the count cannot fall
+    below the highest recorded visit, so no recorded session is dropped or attached to another date."""
     with uow:
         consultation = _consultation(uow, consultation_id)
         allowed = plannable(consultation)
@@ -111,14 +115,18 @@ def save_plan(
             ChartRequest(zones=zones, technique=technique, spacing_mm=request.spacing_mm, waive=frozenset(waived))
         )
         existing = uow.plans.for_consultation(consultation_id)
-        if existing and existing.treatment != request.treatment and uow.plans.sessions(existing.id):
-            raise Invalid([FieldError("treatment", "cannot change once a session has been recorded")])
+        if existing is not None:
+            _keeps_recorded_sessions(existing, uow.plans.sessions(existing.id), request.treatment, dated)
+        # Zones compare as a set: the form sends its checkboxes in the template's order, which need not be the
+        # order the plan was first saved in (the intake's), and the order alone must not discard edited points.
         same_chart = existing is not None and (
-            existing.zones,
+            frozenset(existing.zones),
             existing.technique,
             existing.spacing_mm,
-            existing.waived,
-        ) == (tuple(zones), technique, chart.spacing_mm, waived)
+            tuple(sorted(set(existing.waived))),
+        ) == (frozenset(zones), technique, chart.spacing_mm, waived)
+        if existing is not None and same_chart:
+            zones = existing.zones  # the same chart, drawn in the same order, so the points keep their numbers
         plan = TreatmentPlan(
             consultation_id=consultation_id,
             treatment=request.treatment,
@@ -140,6 +148,47 @@ def save_plan(
         uow.audit.add(actor, "update" if existing else "create", ENTITY, str(consultation_id), detail, clock())
         uow.commit()
     return saved
+
+
+def _keeps_recorded_sessions(
+    existing: TreatmentPlan, recorded: Sequence[RecordedSession], treatment: str, dated: SessionPlan
+) -> None:
+    """Refuse a change that would misattribute or drop a recorded session. Visits are numbered and dated from
+    the start and the interval, and a recorded session is matched to its visit by number, so once one is
+    recorded the treatment, the start and the interval stay as they were and the count cannot fall below the
+    highest recorded visit (docs/planning.md, "Changing a plan after sessions are recorded")."""
+    if not recorded:
+        return
+    last = max(recorded, key=lambda s: s.number)
+    errors: list[FieldError] = []
+    if treatment != existing.treatment:
+        errors.append(FieldError("treatment", "cannot change once a session has been recorded"))
+    if dated.start != existing.start:
+        errors.append(
+            FieldError(
+                "start",
+                f"cannot change once a session has been recorded: keep {existing.start.isoformat()}; a visit done "
+                "on another day is recorded with the date it was done",
+            )
+        )
+    if dated.interval_days != existing.interval_days:
+        errors.append(
+            FieldError(
+                "interval_days",
+                f"cannot change once a session has been recorded: keep {existing.interval_days}; a visit done "
+                "on another day is recorded with the date it was done",
+            )
+        )
+    if dated.sessions < last.number:
+        errors.append(
+            FieldError(
+                "sessions",
+                f"must be at least {last.number}: visit {last.number} was recorded on "
+                f"{last.session_date.isoformat()}, and a plan cannot drop a recorded session",
+            )
+        )
+    if errors:
+        raise Invalid(errors)
 
 
 def edit_chart(
@@ -168,7 +217,9 @@ def record_prp_session(
     protocol: dict[str, Any],
     clock: Clock = utc_now,
 ) -> RecordedSession:
-    """A PRP session with its preparation protocol and the assessment of the PRP obtained."""
+    """A PRP session with its preparation protocol and the assessment of the PRP obtained. An anticoagulant the
+    intake's allergies rule out (a citrate one for a citrate allergy) is refused on the `anticoagulant` field, as
+    are counts and volumes outside the plausibility limits (typing errors), on their own fields."""
     spins: Sequence[Spin] | None = protocol.get("spins")
     prepared = planner.protocol(
         blood_volume_ml=protocol.get("blood_volume_ml"),
@@ -179,17 +230,42 @@ def record_prp_session(
     )
     assessment = planner.assess(sample)
     details = {"protocol": prepared.as_dict(), "assessment": assessment.as_dict()}
-    return _record(uow, planner, actor, consultation_id, "prp", number, session_date, details, clock)
+
+    def no_allergy(consultation: Consultation) -> None:
+        # Like a cocktail, an anticoagulant the intake's allergies rule out must not be used, so it is not recorded.
+        conflict = prp_anticoagulant_warning(planner, consultation, prepared.anticoagulant)
+        if conflict is not None:
+            raise Invalid([FieldError("anticoagulant", conflict.text)])
+
+    return _record(uow, planner, actor, consultation_id, "prp", number, session_date, details, clock, no_allergy)
+
+
+def prp_anticoagulant_warning(
+    planner: Planner, consultation: Consultation, anticoagulant: str | None = None
+) -> PlanWarning | None:
+    """For the Plan page, before any PRP session is recorded: the warning (with the allergy, what to choose
+    instead and its citations) when the intake's allergies rule out `anticoagulant`, by default the default
+    protocol's; None when there is no conflict. `record_prp_session` refuses a session in that case."""
+    try:
+        return anticoagulant_allergy(planner.data.prp, anticoagulant, intake_allergies(consultation))
+    except PlanningInputError as error:
+        raise invalid(error) from None
 
 
 def check_cocktail(
     planner: Planner, view: PlanView, components: Sequence[CocktailComponent], session_date: dt.date
 ) -> SessionCocktail:
-    """The cocktail checked against the intake's allergies, the session date and the chart's points."""
+    """The cocktail checked against the intake's allergies, the session date and the chart's points; volumes
+    outside the plausibility limits (typing errors such as 500 mL) are refused with the allowed range."""
     plan = view.plan
     points = len(plan.points) if plan and plan.points else None
     technique = plan.technique if plan else None
-    return planner.cocktail(components, session_date, intake_allergies(view.consultation), points, technique)
+    cocktail = planner.cocktail(components, session_date, intake_allergies(view.consultation), points, technique)
+    try:  # then the plausibility limits for typing errors (500 mL for 5.00), not clinical thresholds
+        check_volumes(components, planner.data.cocktail_limits)
+    except PlanningInputError as error:
+        raise invalid(error) from None
+    return cocktail
 
 
 def record_mesotherapy_session(
@@ -225,9 +301,12 @@ def _record(
     session_date: dt.date | None,
     details: dict[str, Any],
     clock: Clock,
+    check: Callable[[Consultation], None] | None = None,
 ) -> RecordedSession:
     with uow:
         plan = _plan(uow, consultation_id)
+        if check is not None:
+            check(_consultation(uow, consultation_id))
         if plan.treatment != treatment:
             raise Invalid([FieldError("treatment", f"the plan is for {plan.treatment}, not {treatment}")])
         visits = session_plan(planner, plan).visits

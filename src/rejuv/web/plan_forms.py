@@ -1,14 +1,19 @@
 """Reading the plan page's forms: text fields to typed values, with a message per field instead of a 500.
 
-Each reader returns what the use case needs or raises `Invalid` naming the form field, so the page can show
-the message beside that field. Field names are the core's names (`interval_days`, `prp_platelets_per_ul`),
-which is also what the core's own errors name: one vocabulary from the form to the knowledge base.
+Each reader returns what the use case needs or raises `Invalid` naming every bad form field at once, so the
+page can show each message beside its field. Field names are the core's names (`interval_days`,
+`prp_platelets_per_ul`), which is also what the core's own errors name: one vocabulary from the form to the
+knowledge base. The cocktail's product rows repeat the same names; an error on one row is named
+`<field>-<row>` (`volume_ml-2`), which is also the end of that input's id (`session-volume_ml-2`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Literal
 
 from rejuv.domain.errors import FieldError
@@ -34,6 +39,54 @@ PROTOCOL_FIELDS = ("tube_volume_ml", "radius_cm", "spin1_g", "spin1_minutes", "s
 MAX_TEXT = 200
 COCKTAIL_ROWS = 4  # product rows on the session form: a cocktail is mixed from one to a few vials
 COCKTAIL_FIELDS = ("product", "volume_ml", "lot", "expiry")
+ROW_PATH = re.compile(r"^(product|volume_ml|lot|expiry)-([1-9][0-9]*)$")
+
+# What each field is called on the page, for the error summary: the clinician reads labels, not field names.
+LABELS = {
+    "treatment": "Treatment",
+    "start": "First session",
+    "sessions": "Number of sessions",
+    "interval_days": "Days between sessions",
+    "zones": "Zones to chart",
+    "allow_glabella": "Chart points in the glabella",
+    "spacing_mm": "Point spacing",
+    "action": "Chart change",
+    "zone": "Zone",
+    "number": "Visit",
+    "x_mm": "x",
+    "y_mm": "y",
+    "session_date": "Date done",
+    "blood_volume_ml": "Whole blood processed",
+    "tube_volume_ml": "Tube volume",
+    "anticoagulant": "Anticoagulant",
+    "spins": "Spins",
+    "spin1_g": "Spin 1 force",
+    "spin1_minutes": "Spin 1 time",
+    "spin2_g": "Spin 2 force",
+    "spin2_minutes": "Spin 2 time",
+    "radius_cm": "Rotor radius",
+    "baseline_platelets_per_ul": "Blood platelets",
+    "prp_platelets_per_ul": "PRP platelets",
+    "prp_volume_ml": "PRP obtained",
+    "injected_volume_ml": "PRP injected",
+    "baseline_wbc_per_ul": "Blood white cells",
+    "prp_wbc_per_ul": "PRP white cells",
+    "prp_rbc_per_ul": "PRP red cells",
+    "activation": "Activator",
+    "product": "Product",
+    "volume_ml": "Volume",
+    "lot": "Lot number",
+    "expiry": "Expiry date",
+}
+SESSION_FIELDS = frozenset(("number", "session_date", "anticoagulant", "activation", *SAMPLE_FIELDS, *PROTOCOL_FIELDS))
+
+
+def label(path: str) -> str:
+    """The page's name for a field or a product row's field: `volume_ml-2` is "Product 2: volume"."""
+    row = ROW_PATH.match(path)
+    if row:
+        return f"Product {row.group(2)}: {LABELS[row.group(1)].lower()}"
+    return LABELS.get(path, path.replace("_", " ").replace(".", " ").strip().capitalize() or "The form")
 
 
 def cocktail_rows(form: Form) -> list[dict[str, str]]:
@@ -56,7 +109,10 @@ class _Reader:
         self.form = form
         self.errors: list[FieldError] = []
 
-    def number(self, name: str, required: bool = False, text: str | None = None) -> float | None:
+    def number(
+        self, name: str, required: bool = False, text: str | None = None, least: Literal["", "zero", "above"] = ""
+    ) -> float | None:
+        """A number; `least` "above" wants more than 0 (a volume, a count), "zero" wants 0 or more."""
         raw = one(self.form, name) if text is None else text.strip()
         if not raw:
             if required:
@@ -68,6 +124,9 @@ class _Reader:
             value = math.nan
         if not math.isfinite(value):
             self.errors.append(FieldError(name, f"must be a number, got {raw[:20]!r}"))
+            return None
+        if (least == "above" and value <= 0) or (least == "zero" and value < 0):
+            self.errors.append(FieldError(name, "must be more than 0" if least == "above" else "must be 0 or more"))
             return None
         return value
 
@@ -103,11 +162,17 @@ def plan_request(form: Form) -> PlanRequest:
     sessions = read.whole("sessions")
     interval = read.whole("interval_days")
     spacing = read.number("spacing_mm")
-    zones = tuple(dict.fromkeys(z.strip()[:40] for z in form.get("zones", []) if z.strip()))
-    waive = ("glabella",) if one(form, "allow_glabella") == "yes" else ()  # the core's field name, as in the API
     read.done()
     assert start is not None
-    return PlanRequest(one(form, "treatment"), start, sessions, interval, zones, spacing, waive)
+    return PlanRequest(one(form, "treatment"), start, sessions, interval, posted_zones(form), spacing, waived(form))
+
+
+def posted_zones(form: Form) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(z.strip()[:40] for z in form.get("zones", []) if z.strip()))
+
+
+def waived(form: Form) -> tuple[str, ...]:
+    return ("glabella",) if one(form, "allow_glabella") == "yes" else ()  # the core's field name, as in the API
 
 
 def chart_edit(form: Form) -> ChartEdit:
@@ -125,29 +190,54 @@ def chart_edit(form: Form) -> ChartEdit:
     return ChartEdit(kind, number=number, zone=zone, x_mm=x, y_mm=y)
 
 
-def visit(form: Form) -> tuple[int, dt.date | None]:
+@dataclass(frozen=True)
+class SessionInputs:
+    """A session form read whole: the visit, and the PRP preparation or the cocktail, whichever was planned."""
+
+    number: int
+    when: dt.date | None
+    sample: PrpSample | None = None
+    protocol: dict[str, object] | None = None
+    components: tuple[CocktailComponent, ...] = ()
+
+
+def session_inputs(form: Form, treatment: str) -> SessionInputs:
+    """Every field of the session form checked in one pass, so all its errors come back together."""
     read = _Reader(form)
     number = read.whole("number", required=True)
     when = read.date("session_date")
+    if treatment == "prp":
+        sample, protocol = _prp(read)
+        read.done()
+        assert number is not None
+        return SessionInputs(number, when, sample, protocol)
+    components = _cocktail(read)
     read.done()
     assert number is not None
-    return number, when
+    return SessionInputs(number, when, components=tuple(components))
 
 
-def prp_inputs(form: Form) -> tuple[PrpSample, dict[str, object]]:
-    read = _Reader(form)
-    values = {name: read.number(name, required=name in SAMPLE_FIELDS[:4]) for name in SAMPLE_FIELDS}
-    protocol_values = {name: read.number(name) for name in PROTOCOL_FIELDS}
-    read.done()
+def _prp(read: _Reader) -> tuple[PrpSample, dict[str, object]]:
+    values = {
+        name: read.number(
+            name, required=name in SAMPLE_FIELDS[:4], least="above" if name in SAMPLE_FIELDS[:4] else "zero"
+        )
+        for name in SAMPLE_FIELDS
+    }
+    protocol_values = {name: read.number(name, least="above") for name in PROTOCOL_FIELDS}
     spins: list[Spin] = []
     for index in (1, 2):
-        g, minutes = protocol_values[f"spin{index}_g"], protocol_values[f"spin{index}_minutes"]
+        g_name, minutes_name = f"spin{index}_g", f"spin{index}_minutes"
+        g, minutes = protocol_values[g_name], protocol_values[minutes_name]
+        named = {e.path for e in read.errors}
+        if g_name in named or minutes_name in named:
+            continue
         if (g is None) != (minutes is None):
-            missing = f"spin{index}_minutes" if minutes is None else f"spin{index}_g"
-            raise Invalid([FieldError(missing, "give both the force and the minutes of this spin")])
-        if g is not None and minutes is not None:
+            missing = minutes_name if minutes is None else g_name
+            read.errors.append(FieldError(missing, "give both the force and the minutes of this spin"))
+        elif g is not None and minutes is not None:
             spins.append(Spin(g, minutes))
-    activation = one(form, "activation") or None
+    activation = one(read.form, "activation") or None
     sample = PrpSample(
         values["baseline_platelets_per_ul"] or 0.0,
         values["prp_platelets_per_ul"] or 0.0,
@@ -162,30 +252,67 @@ def prp_inputs(form: Form) -> tuple[PrpSample, dict[str, object]]:
     protocol: dict[str, object] = {
         "blood_volume_ml": values["blood_volume_ml"],
         "tube_volume_ml": protocol_values["tube_volume_ml"],
-        "anticoagulant": one(form, "anticoagulant") or None,
+        "anticoagulant": one(read.form, "anticoagulant") or None,
         "spins": spins or None,
         "radius_cm": protocol_values["radius_cm"],
     }
     return sample, protocol
 
 
-def cocktail_components(form: Form) -> list[CocktailComponent]:
-    """One component per filled row; rows repeat the names product, volume_ml, lot and expiry."""
-    read = _Reader(form)
-    rows = zip(
-        form.get("product", []), form.get("volume_ml", []), form.get("lot", []), form.get("expiry", []), strict=False
-    )
+def _cocktail(read: _Reader) -> list[CocktailComponent]:
+    """One component per filled row; each error names its row (`lot-3`), so it shows on that row."""
     components: list[CocktailComponent] = []
-    for product, volume_text, lot, expiry_text in rows:
-        if not (product.strip() or volume_text.strip() or lot.strip()):
+    for index, row in enumerate(cocktail_rows(read.form), start=1):
+        product, volume_text, lot, expiry_text = (row[name].strip() for name in COCKTAIL_FIELDS)
+        if not (product or volume_text or lot):
             continue
-        volume = read.number("volume_ml", required=True, text=volume_text)
-        expiry = read.date("expiry", required=True, text=expiry_text)
-        if not product.strip():
-            read.errors.append(FieldError("product", "choose the product"))
-        if volume is not None and expiry is not None and product.strip():
-            components.append(CocktailComponent(product.strip(), volume, lot.strip()[:MAX_TEXT], expiry))
+        before = len(read.errors)
+        if not product:
+            read.errors.append(FieldError(f"product-{index}", "choose the product"))
+        volume = read.number(f"volume_ml-{index}", required=True, text=volume_text, least="above")
+        if not lot:
+            read.errors.append(FieldError(f"lot-{index}", "is needed: the lot number printed on the vial"))
+        expiry = read.date(f"expiry-{index}", required=True, text=expiry_text)
+        if len(read.errors) == before and volume is not None and expiry is not None:
+            components.append(CocktailComponent(product, volume, lot, expiry))
     if not components and not read.errors:
-        read.errors.append(FieldError("product", "a cocktail needs at least one product"))
-    read.done()
+        read.errors.append(FieldError("product-1", "a cocktail needs at least one product"))
     return components
+
+
+def place_on_rows(
+    errors: list[FieldError], rows: list[dict[str, str]], allergic_products: Collection[str], names: dict[str, str]
+) -> list[FieldError]:
+    """The use case's cocktail errors name a field (`product`, `expiry`) but not the row: find the row.
+
+    An allergy goes on each row whose product holds the allergen; any other error on the row its message
+    names (by product, lot, expiry or value), or on the only filled row. One that fits no row stays as it is.
+    """
+    filled = [i for i, row in enumerate(rows, start=1) if any(row[name].strip() for name in COCKTAIL_FIELDS)]
+    placed: list[FieldError] = []
+    for error in errors:
+        field = error.path.rsplit(".", 1)[-1]
+        if field not in COCKTAIL_FIELDS:
+            placed.append(error)
+            continue
+        if field == "product" and "allerg" in error.message.lower():
+            hits = [i for i in filled if rows[i - 1]["product"] in allergic_products]
+        else:
+            hits = [i for i in filled if _names_row(error.message, rows[i - 1], names)]
+            hits = hits if len(hits) == 1 else filled if len(filled) == 1 else []
+        placed += [FieldError(f"{field}-{i}", error.message) for i in hits] or [error]
+    return placed
+
+
+def _names_row(message: str, row: dict[str, str], names: dict[str, str]) -> bool:
+    """Whether the message names this row: its product, its lot, its expiry date or its volume (`got 500`)."""
+    product, lot, volume = row["product"].strip(), row["lot"].strip(), row["volume_ml"].strip()
+    marks = [lot and f"lot {lot}", row["expiry"].strip(), names.get(product, ""), product and f"'{product}'"]
+    if any(mark and mark in message for mark in marks):
+        return True
+    try:
+        value = float(volume.replace(",", "."))
+    except ValueError:
+        return False
+    spelled = {volume, repr(value), f"{value:g}"}
+    return any(re.search(rf"\bgot {re.escape(s)}(?![\d.]*\d)", message) for s in spelled if s)

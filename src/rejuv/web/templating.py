@@ -54,6 +54,7 @@ def configure_templates(templates: Jinja2Templates, advisor: Advisor) -> None:
     env.filters["certainty_explain"] = lambda key: CERTAINTY.get(str(key), ("", ""))[1]
     env.filters["sentence"] = sentence
     env.filters["plural"] = plural
+    env.filters["short_sources"] = lambda keys: "; ".join(short_source(advisor, str(k)) for k in keys)
     env.filters["decision_label"] = lambda key: DECISIONS.get(str(key), str(key))
     env.filters["status_label"] = lambda key: STATUSES.get(str(key), str(key))
     env.filters["severity_label"] = lambda key: SEVERITIES.get(str(key), str(key))
@@ -105,6 +106,20 @@ def sentence(text: Any) -> str:
     """The text ending with one full stop: "Smith J et al." stays as it is, "A title" gets its stop."""
     words = str(text).rstrip()
     return words if words.endswith((".", "?", "!")) else words + "."
+
+
+def short_source(advisor: Advisor, key: str) -> str:
+    """A source as a clinician names it in passing, "El-Domyati et al. 2012", where a page cannot carry a
+    numbered list (a key such as eldomyati2012mesotherapy means nothing to a reader)."""
+    found = advisor.citation(key)
+    if found is None:
+        return key
+    authors = str(found.get("authors") or "")
+    if not authors:
+        return str(found.get("title") or key)
+    surname = authors.split(",")[0].split(" et al")[0].rsplit(" ", 1)[0] if " " in authors else authors
+    more = " et al." if "," in authors or "et al" in authors else ""
+    return f"{surname}{more} {found.get('year', '')}".strip()
 
 
 def _treatment_name(advisor: Advisor, key: str) -> str:
