@@ -261,3 +261,12 @@ def test_no_page_shortens_the_knowledge_version() -> None:
         str(p.relative_to(templates)) for p in templates.rglob("*.html") if "knowledge_version[" in p.read_text()
     ]
     assert shortened == []
+
+
+def test_an_error_inside_the_clinic_keeps_the_clinics_navigation(client: TestClient) -> None:
+    log_in_page(client, "dr")
+    missing = client.get("/clinic/patients/999")
+    assert missing.status_code == 404
+    assert 'href="/compare"' not in missing.text and '<a href="/clinic">Back to the clinic</a>' in missing.text
+    public = client.get("/no-such-page")
+    assert public.status_code == 404 and 'href="/compare"' in public.text

@@ -148,3 +148,22 @@ def test_every_citation_in_the_report_is_a_number_with_an_entry_in_its_sources(
     cited = {int(n) for n in re.findall(r"\[(\d+)\]", text.split("Sources")[0])}
     listed = text.rsplit("Sources", 1)[1]
     assert cited and all(f"{n}. " in listed or f"{n} " in listed for n in cited)
+
+
+def test_a_source_gone_from_the_knowledge_base_keeps_its_number_and_is_named(
+    client: TestClient, tmp_path: Path
+) -> None:
+    """A consultation saved under an older knowledge version may cite a source the current one lacks."""
+    from rejuv.storage.tables import ConsultationRow
+
+    cid = _consultation(client)
+    state = client.app.state.rejuv  # type: ignore[attr-defined]
+    with state.session_factory() as session:
+        row = session.get(ConsultationRow, cid)
+        recommendation = dict(row.recommendation)
+        options = [dict(o) for o in recommendation["options"]]
+        options[0]["reasons"] = [{"rule": "old", "text": "An older reason.", "citations": ["retired_source_2019"]}]
+        row.recommendation = {**recommendation, "options": options}
+        session.commit()
+    text = _pdf_text(client.get(f"/clinic/consultations/{cid}/report.pdf").content, tmp_path)
+    assert "not in the knowledge base in use now" in text and "retired_source_2019" in text

@@ -555,3 +555,20 @@ def test_a_citrate_allergy_is_shown_on_a_prp_plan_and_refuses_a_session_with_cit
     refused = _post(client, f"/clinic/consultations/{cid}/plan/sessions", session)  # the default: ACD-A
     assert refused.status_code == 422 and 'id="session-anticoagulant-error"' in refused.text
     assert "citrate" in refused.text.split('id="session-anticoagulant-error"')[1][:400].lower()
+
+
+def test_a_cocktail_posted_with_more_rows_than_the_form_has_is_refused_not_cut_short(client: TestClient) -> None:
+    """The fifth vial of a hand-made post would otherwise be dropped unchecked against the allergies."""
+    cid = _consultation(client)
+    _plan(client, cid)
+    rows = {
+        "product": ["ncha_10"] * 5,
+        "volume_ml": ["0.5"] * 5,
+        "lot": [f"L-{i}" for i in range(5)],
+        "expiry": ["2030-01-31"] * 5,
+    }
+    refused = _post(
+        client, f"/clinic/consultations/{cid}/plan/sessions", {"treatment": "mesotherapy", "number": "1", **rows}
+    )
+    assert refused.status_code == 422 and "at most 4 products" in refused.text
+    assert client.get(f"/api/consultations/{cid}/plan").json()["sessions"] == []  # nothing recorded

@@ -374,3 +374,16 @@ def test_answers_past_the_retention_period_are_wiped_before_the_inbox_shows_them
     old_row = next(r for r in stored(db_client) if r.code == "OLDS-CODE")
     assert (old_row.status, old_row.name, old_row.contact, old_row.intake) == ("deleted", "", "", {})
     assert ("retention period (automatic)", "purge", "submission") in audit_trail(db_client)
+
+
+def test_sending_again_after_the_session_expired_still_stores_one_copy(db_client: TestClient) -> None:
+    """Sent, then the cookie expired and the person pressed Send again: the page that comes back keeps the
+    form's send key, so pressing once more shows the first confirmation instead of storing a second copy."""
+    form = send_form(db_client, name="Ann E.", contact="ann@example.org", consent="yes")
+    assert db_client.post("/send", data=form).status_code == 200
+    db_client.cookies.clear()
+    expired = db_client.post("/send", data=form, headers={"Origin": "https://testserver"})
+    assert expired.status_code == 403 and send_key_from(expired.text) == form["send_key"]
+    again = {**form, "csrf_token": csrf_from(expired.text)}
+    assert db_client.post("/send", data=again).status_code == 200
+    assert len(stored(db_client)) == 1

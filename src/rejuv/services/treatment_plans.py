@@ -16,7 +16,7 @@ from typing import Any
 from rejuv.domain.errors import FieldError
 from rejuv.planning.advice import PlanWarning
 from rejuv.planning.chart.face_chart import ChartRequest, FaceChart
-from rejuv.planning.cocktail import CocktailComponent, SessionCocktail, check_volumes
+from rejuv.planning.cocktail import CocktailComponent, SessionCocktail
 from rejuv.planning.errors import PlanningInputError
 from rejuv.planning.protocol import Spin, anticoagulant_allergy
 from rejuv.planning.prp import PrpSample
@@ -260,12 +260,8 @@ def check_cocktail(
     plan = view.plan
     points = len(plan.points) if plan and plan.points else None
     technique = plan.technique if plan else None
-    cocktail = planner.cocktail(components, session_date, intake_allergies(view.consultation), points, technique)
-    try:  # then the plausibility limits for typing errors (500 mL for 5.00), not clinical thresholds
-        check_volumes(components, planner.data.cocktail_limits)
-    except PlanningInputError as error:
-        raise invalid(error) from None
-    return cocktail
+    # Planner.cocktail applies the plausibility limits too (typing errors such as 500 mL for 5.00).
+    return planner.cocktail(components, session_date, intake_allergies(view.consultation), points, technique)
 
 
 def record_mesotherapy_session(

@@ -262,6 +262,9 @@ def _prp(read: _Reader) -> tuple[PrpSample, dict[str, object]]:
 def _cocktail(read: _Reader) -> list[CocktailComponent]:
     """One component per filled row; each error names its row (`lot-3`), so it shows on that row."""
     components: list[CocktailComponent] = []
+    extra = [value for name in COCKTAIL_FIELDS for value in read.form.get(name, [])[COCKTAIL_ROWS:] if value.strip()]
+    if extra:  # a hand-made post: refuse rather than mix a cocktail whose extra vial nobody checked
+        read.errors.append(FieldError("product-1", f"a cocktail has at most {COCKTAIL_ROWS} products on this form"))
     for index, row in enumerate(cocktail_rows(read.form), start=1):
         product, volume_text, lot, expiry_text = (row[name].strip() for name in COCKTAIL_FIELDS)
         if not (product or volume_text or lot):

@@ -258,7 +258,10 @@ async def _result_form(request: Request, state: AppState, session: SessionDep) -
             "title": "Session expired: Your result",
             "expired": True,
             "send_values": {key: _first(form, key) or "" for key in ("name", "contact")},
-            "send_key": submissions.new_send_key(),
+            # The posted send key, when it is one, so sending again after this page still stores one copy.
+            "send_key": posted
+            if submissions.is_send_key(posted := _first(form, "send_key"))
+            else submissions.new_send_key(),
             "retention_days": state.settings.submission_retention_days,
         }
         return render(request, "result.html", context, 403)
@@ -273,12 +276,14 @@ def _posted_from_this_site(request: Request) -> bool:
     anyway, so only a post that names another site is refused its answers back.
     """
     fetch_site = request.headers.get("sec-fetch-site")
-    if fetch_site is not None and fetch_site not in {"same-origin", "none"}:
-        return False
+    if fetch_site is not None:
+        return fetch_site in {"same-origin", "none"}  # the browser's own verdict, whatever a proxy did to Host
     origin = request.headers.get("origin")
     if origin is None:
         return True
-    return urlsplit(origin).netloc.lower() == request.headers.get("host", "").lower()
+    ours = request.base_url  # what the client asked for, port included
+    sent = urlsplit(origin)
+    return (sent.scheme, sent.netloc.lower()) == (ours.scheme, ours.netloc.lower())
 
 
 async def _read_form(request: Request) -> dict[str, list[str]]:

@@ -43,6 +43,7 @@ class ReportPage:
     citations: dict[str, dict[str, Any]]  # every source the report cites, in order of first use
     citation_numbers: dict[str, int]
     product_names: dict[str, str]  # cocktail product id -> the name on the vial
+    missing_sources: tuple[str, ...]  # cited when saved, gone from the knowledge base in use now
     dated: SessionPlan | None
     default_protocol: PrpProtocol | None  # shown for a PRP plan until a session records its own
     chart_svg: Markup | None
@@ -80,6 +81,7 @@ def build_report(state: AppState, user: User, consultation_id: int, today: dt.da
         citations=citations,
         citation_numbers={key: n for n, key in enumerate(keys, start=1)},
         product_names={pid: product.name for pid, product in state.planner.data.cocktails.items()},
+        missing_sources=tuple(key for key in keys if key not in citations),
         dated=dated,
         default_protocol=state.planner.protocol() if plan and plan.treatment == "prp" else None,
         chart_svg=Markup(render_svg(chart)) if chart else None,  # the core escapes every text it writes
