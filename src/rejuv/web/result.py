@@ -11,6 +11,7 @@ from typing import Any
 
 from rejuv.knowledge.schema import Treatment
 from rejuv.services.advice import Advisor
+from rejuv.web.citing import cited_keys
 from rejuv.web.pages import CheckItem, ResultPage, SureItem, ValueFit, ValueOption
 from rejuv.web.questionnaire import encode_state
 from rejuv.web.questions import UNSURE, Answers, Step
@@ -207,11 +208,7 @@ def build_result(
     for value in values:
         for value_option in value.options:
             cited.update(dict.fromkeys(value_option.citations))
-    for option in recommendation.get("options", []):
-        for reason in option.get("reasons", []):
-            cited.update(dict.fromkeys(reason.get("citations", [])))
-    for finding in recommendation.get("findings", []):
-        cited.update(dict.fromkeys(finding.get("citations", [])))
+    cited.update(dict.fromkeys(cited_keys(recommendation)))
     for check in checks:
         cited.update(dict.fromkeys(check.citations))
     citations = {key: found for key in cited if (found := advisor.citation(key)) is not None}
