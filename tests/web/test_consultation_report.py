@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Any
 
 from fastapi.testclient import TestClient
-from test_plan_pages import _consultation, _plan, _post
+from test_plan_pages import PRP_SESSION, _consultation, _plan, _post
 
 
 def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
@@ -27,15 +26,7 @@ def _pages_as_png(pdf: bytes, tmp_path: Path) -> list[Path]:
 def _prp_consultation(client: TestClient) -> int:
     cid = _consultation(client, decision="override", final_decision="prp", override_reason="prefers own blood")
     assert _plan(client, cid, treatment="prp", sessions="3", interval_days="30").status_code == 303
-    session: dict[str, Any] = {
-        "treatment": "prp",
-        "number": "1",
-        "baseline_platelets_per_ul": "250000",
-        "prp_platelets_per_ul": "1000000",
-        "blood_volume_ml": "20",
-        "prp_volume_ml": "4",
-    }
-    assert _post(client, f"/clinic/consultations/{cid}/plan/sessions", session).status_code == 303
+    assert _post(client, f"/clinic/consultations/{cid}/plan/sessions", PRP_SESSION).status_code == 303
     return cid
 
 
@@ -134,13 +125,10 @@ def test_every_citation_in_the_report_is_a_number_with_an_entry_in_its_sources(
     """Findings and plan warnings cite like the grid does: "[n]", listed under Sources (no raw keys)."""
     import re
 
-    from tests_web_support import HYDRATION, log_in_api
+    from tests_web_support import HYDRATION
 
-    headers = {"X-CSRF-Token": log_in_api(client, "dr")}
-    patient = client.post("/api/patients", json={"reference": "R9", "full_name": "Cy"}, headers=headers).json()
     smoker = {**HYDRATION, "history": {**HYDRATION["history"], "cigarettes_per_day": 25}}  # a cited finding
-    body = {"patient_id": patient["id"], "intake": smoker, "decision": "accept"}
-    cid = client.post("/api/consultations", json=body, headers=headers).json()["id"]
+    cid = _consultation(client, smoker)
     assert _plan(client, cid, sessions="9").status_code == 303  # outside the cited range: a cited warning
     text = _pdf_text(client.get(f"/clinic/consultations/{cid}/report.pdf").content, tmp_path)
     assert "9 sessions are outside" in text and "Why it matters:" in text

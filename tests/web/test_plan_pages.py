@@ -12,11 +12,22 @@ from tests_web_support import HYDRATION, csrf_from, log_in_api
 POINT = re.compile(r'data-point="(\d+)"')
 
 
-def _consultation(client: TestClient, **decision: Any) -> int:
+# A PRP session as the form posts it: counts and volumes that make a concentration factor of 4.
+PRP_SESSION = {
+    "treatment": "prp",
+    "number": "1",
+    "baseline_platelets_per_ul": "250000",
+    "prp_platelets_per_ul": "1000000",
+    "blood_volume_ml": "20",
+    "prp_volume_ml": "4",
+}
+
+
+def _consultation(client: TestClient, intake: dict[str, Any] = HYDRATION, **decision: Any) -> int:
     token = log_in_api(client, "dr")
     headers = {"X-CSRF-Token": token}
     patient = client.post("/api/patients", json={"reference": "R1", "full_name": "Ann Example"}, headers=headers)
-    body = {"patient_id": patient.json()["id"], "intake": HYDRATION, "decision": "accept", **decision}
+    body = {"patient_id": patient.json()["id"], "intake": intake, "decision": "accept", **decision}
     saved = client.post("/api/consultations", json=body, headers=headers)
     assert saved.status_code == 201, saved.text
     consultation_id: int = saved.json()["id"]
@@ -529,30 +540,14 @@ def test_plan_dates_read_as_english(client: TestClient) -> None:
 
 
 def test_a_citrate_allergy_is_shown_on_a_prp_plan_and_refuses_a_session_with_citrate(client: TestClient) -> None:
-    token = log_in_api(client, "dr")
-    headers = {"X-CSRF-Token": token}
-    patient = client.post("/api/patients", json={"reference": "R7", "full_name": "Cara"}, headers=headers).json()
     allergic = {**HYDRATION, "history": {**HYDRATION["history"], "allergies": ["citrate_anticoagulant"]}}
-    body = {
-        "patient_id": patient["id"],
-        "intake": allergic,
-        "decision": "override",
-        "final_decision": "prp",
-        "override_reason": "wants her own material",
-    }
-    cid = client.post("/api/consultations", json=body, headers=headers).json()["id"]
+    cid = _consultation(
+        client, allergic, decision="override", final_decision="prp", override_reason="wants her own material"
+    )
     assert _plan(client, cid, treatment="prp").status_code == 303
     page = client.get(f"/clinic/consultations/{cid}/plan").text
     assert 'id="anticoagulant-warning"' in page  # said before anyone prepares the PRP
-    session = {
-        "treatment": "prp",
-        "number": "1",
-        "baseline_platelets_per_ul": "250000",
-        "prp_platelets_per_ul": "1000000",
-        "blood_volume_ml": "20",
-        "prp_volume_ml": "4",
-    }
-    refused = _post(client, f"/clinic/consultations/{cid}/plan/sessions", session)  # the default: ACD-A
+    refused = _post(client, f"/clinic/consultations/{cid}/plan/sessions", PRP_SESSION)  # the default: ACD-A
     assert refused.status_code == 422 and 'id="session-anticoagulant-error"' in refused.text
     assert "citrate" in refused.text.split('id="session-anticoagulant-error"')[1][:400].lower()
 

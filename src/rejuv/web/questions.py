@@ -149,6 +149,11 @@ def _listing(items: tuple[tuple[str, str], ...], unsure_label: str) -> tuple[Cho
     )
 
 
+def _days_ago(name: str, label: str, hint: str = "") -> Question:
+    """A whole number of days, from 0 to a hundred years: when a medicine was stopped or a procedure done."""
+    return Question(name, label, "number", hint=hint, integer=True, minimum=0, maximum=36500, unit="days ago")
+
+
 def stop_windows(kb: KnowledgeBase) -> dict[str, float]:
     """Each medicine class whose stop date a knowledge-base rule reads, with the longest wait (in days) any such
     rule uses: the questionnaire asks "how many days ago" for exactly these classes."""
@@ -197,17 +202,12 @@ def _medicine_questions(kb: KnowledgeBase) -> tuple[Question, ...]:
             choices=_listing(stopped, "I'm not sure"),
         ),
         *(
-            Question(
+            _days_ago(
                 f"{STOPPED_DAYS}{value}",
                 f"{MEDICATION_SHORT.get(value, label)}: {STOPPED_WHEN.get(value, 'if you stopped it')}, "
                 "about how many days ago?",
-                "number",
                 hint="A week is 7 days. A month is about 30 days. Leave it empty if this does not apply or you are "
                 "not sure.",
-                integer=True,
-                minimum=0,
-                maximum=36500,
-                unit="days ago",
             )
             for value, label in MEDICATIONS
             if value in windows
@@ -418,18 +418,7 @@ def build_steps(kb: KnowledgeBase) -> tuple[Step, ...]:
             "Recent treatments and blood tests",
             "Leave a box empty if it does not apply or you do not know.",
             (
-                *(
-                    Question(
-                        f"recent.{value}",
-                        f"{label}: how many days ago?",
-                        "number",
-                        integer=True,
-                        minimum=0,
-                        maximum=36500,
-                        unit="days ago",
-                    )
-                    for value, label in PROCEDURES
-                ),
+                *(_days_ago(f"recent.{value}", f"{label}: how many days ago?") for value, label in PROCEDURES),
                 *(
                     Question(f"labs.{key}", label, "number", hint=hint, minimum=0, maximum=10_000_000)
                     for key, label, hint in LABS
