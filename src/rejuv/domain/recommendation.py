@@ -148,7 +148,7 @@ class Recommendation:
         Arrays are left as the tuples the value objects already hold, which orjson and the standard encoder
         both write as arrays, instead of copying them into some thirty fresh lists per answer. Because it
         shares those tuples and reads no dict of its own back, never change what it returns.
-        tests/unit/test_recommendation_encoding.py checks that both encode to the same bytes.
+        tests/unit/test_engine_shortcuts.py checks that both encode to the same bytes.
         """
         return {
             "schema_version": "1",
