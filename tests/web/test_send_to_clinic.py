@@ -190,6 +190,7 @@ def test_a_clinician_finds_the_submission_in_the_inbox_and_imports_it(db_client:
     assert code in inbox and "Ann Example" in inbox
     page = db_client.get("/clinic/inbox/1").text
     assert "ann@example.org" in page and 'value="Ann Example"' in page
+    assert '<dl class="answers intake">' in page and "<dt>Medicines</dt>" in page  # answers, not only JSON
     assert_every_citation_leads_to_a_source(page)
     form = {"csrf_token": csrf_from(page), "reference": "R-77", "full_name": "Ann Example", "decision": "accept"}
     response = db_client.post("/clinic/inbox/1/import", data=form, follow_redirects=False)

@@ -72,6 +72,13 @@ def intake_allergies(consultation: Consultation) -> tuple[str, ...]:
     return tuple(a for a in allergies or [] if isinstance(a, str))
 
 
+def intake_allergies_answered(consultation: Consultation) -> bool:
+    """Whether the intake says anything about allergies. An empty list means "none"; no list means nobody asked,
+    and the pages must say so rather than "no allergy", because the cocktail check can only use what is known."""
+    history = consultation.intake.get("history")
+    return isinstance(history, dict) and isinstance(history.get("allergies"), list)
+
+
 def draw_chart(planner: Planner, plan: TreatmentPlan) -> FaceChart:
     """The stored chart drawn again from the template, with the clinician's points."""
     request = ChartRequest(

@@ -58,6 +58,7 @@ class PlanPage:
     products: list[tuple[str, str]]
     anticoagulants: list[tuple[str, str]]
     allergies: tuple[str, ...]
+    allergies_answered: bool
     glabella_waiver: Statement | None = None  # what waiving the glabella means, from the face template
     glabella_waived: bool = False
     dated: SessionPlan | None = None
@@ -149,6 +150,7 @@ def build_page(
         products=[(p.id, p.name) for p in data.cocktails.values()],
         anticoagulants=[(a.id, a.label) for a in data.prp.anticoagulants],
         allergies=plans.intake_allergies(view.consultation),
+        allergies_answered=plans.intake_allergies_answered(view.consultation),
         glabella_waiver=next((e.waiver for e in data.template.exclusions if e.id == "glabella"), None),
         glabella_waived=waived,
         form=form,

@@ -48,6 +48,7 @@ class ReportPage:
     default_protocol: PrpProtocol | None  # shown for a PRP plan until a session records its own
     chart_svg: Markup | None
     chart_points: int
+    allergies_answered: bool  # False: the cocktail check had no allergies to use, and the report must say so
 
 
 def build_report(state: AppState, user: User, consultation_id: int, today: dt.date | None = None) -> ReportPage:
@@ -86,6 +87,7 @@ def build_report(state: AppState, user: User, consultation_id: int, today: dt.da
         default_protocol=state.planner.protocol() if plan and plan.treatment == "prp" else None,
         chart_svg=Markup(render_svg(chart)) if chart else None,  # the core escapes every text it writes
         chart_points=len(chart.points) if chart else 0,
+        allergies_answered=plans.intake_allergies_answered(view.consultation),
     )
 
 
