@@ -199,3 +199,18 @@ def test_plan_cocktail_refuses_a_volume_that_must_be_a_typing_error() -> None:
     )
     assert result.exit_code == 2
     assert "--volume-ml" in result.output and "between 0.01 and 10 mL, got 500" in result.output
+
+
+@pytest.mark.parametrize(
+    ("prp_ml", "message"),
+    [
+        ("5000", "--prp-ml: must be between 0.01 and 1,000 mL, got 5,000. This is a plausibility limit"),
+        ("0", "--prp-ml: must be a positive number, got 0"),
+    ],
+)
+def test_prp_assess_refuses_a_prp_volume_outside_the_knowledge_base_limit(prp_ml: str, message: str) -> None:
+    result = invoke(
+        "prp", "assess", "--baseline-plt", "250000", "--prp-plt", "1e6", "--blood-ml", "20", "--prp-ml", prp_ml
+    )
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr

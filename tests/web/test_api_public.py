@@ -109,7 +109,7 @@ def test_an_intake_outside_the_contract_names_every_bad_field(client: TestClient
 
 def test_a_json_array_is_refused_as_not_an_intake(client: TestClient) -> None:
     body = assert_problem(client.post("/api/recommend", json=[1, 2]), 422)
-    assert body["errors"] == [{"path": "", "message": "the intake must be a JSON object, not an array"}]
+    assert body["errors"] == [{"path": "body", "message": "the intake must be a JSON object, not an array"}]
 
 
 def test_broken_json_is_a_400_problem_with_its_position(client: TestClient) -> None:

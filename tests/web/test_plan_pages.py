@@ -472,6 +472,22 @@ def test_errors_the_core_raises_land_beside_their_prp_field(client: TestClient) 
     assert '<option value="edta" selected>' in refused.text
 
 
+@pytest.mark.parametrize(
+    ("volume", "message"),
+    [
+        ("5000", "must be between 0.01 and 1,000 mL, got 5,000. This is a plausibility limit"),
+        ("0", "must be more than 0"),
+    ],
+)
+def test_a_prp_volume_outside_its_limit_is_refused_beside_its_field(
+    client: TestClient, volume: str, message: str
+) -> None:
+    cid = _prp_plan(client)
+    refused = _post(client, f"/clinic/consultations/{cid}/plan/sessions", {**PRP_SESSION, "prp_volume_ml": volume})
+    assert refused.status_code == 422 and _field_error(refused.text, "session-prp_volume_ml")
+    assert message in refused.text.split('id="session-prp_volume_ml-error"')[1].split("</p>")[0]
+
+
 def test_number_fields_ask_phones_for_a_numeric_keypad(client: TestClient) -> None:
     cid = _prp_plan(client)
     html = client.get(f"/clinic/consultations/{cid}/plan").text

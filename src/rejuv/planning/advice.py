@@ -38,9 +38,15 @@ def warn(code: str, text: str, *sources: Quantity | Statement | Iterable[str]) -
 
 
 def format_number(value: float) -> str:
-    """Thousands separated, no trailing zeros: 1500000 -> "1,500,000", 0.05 -> "0.05"."""
+    """Thousands separated, no trailing zeros: 1500000 -> "1,500,000", 0.05 -> "0.05".
+
+    A value too small for four decimals is written in exponent form (1e-09), not rounded to "0": an error
+    saying "got 0" for a value that is not zero would send the reader looking for the wrong mistake.
+    """
     if float(value).is_integer():
         return f"{int(value):,}"
+    if abs(value) < 0.00005:
+        return f"{value:g}"
     return f"{value:,.4f}".rstrip("0").rstrip(".")
 
 

@@ -120,9 +120,8 @@ def _check(sample: PrpSample, params: PrpParameters) -> None:
     for name, limit in per_ul:
         require_plausible(name, required[name], limit, PER_UL_HINT)
     require_plausible("blood_volume_ml", sample.blood_volume_ml, limits.blood_volume_ml)
-    # Real volumes: beyond these a value is a typo, and tiny ones underflow the divisions below.
-    if not 0.01 <= sample.prp_volume_ml <= 1000.0:
-        raise PlanningInputError("prp_volume_ml", f"must be between 0.01 and 1000 mL, got {sample.prp_volume_ml:g}")
+    # Also keeps tiny volumes, which would underflow the divisions below, out of the assessment.
+    require_plausible("prp_volume_ml", sample.prp_volume_ml, limits.prp_volume_ml)
     for name, maybe in optional.items():
         if maybe is not None and (not math.isfinite(maybe) or maybe < 0):
             raise PlanningInputError(name, f"must be zero or more, got {maybe}")

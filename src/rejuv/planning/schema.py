@@ -20,17 +20,22 @@ Positive = Annotated[float, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
 
 
-def _require_limits(quantity: Quantity, unit: str, name: str) -> None:
-    """A plausibility limit needs both ends, in the unit the calculator reads."""
+def _require_unit(quantity: Quantity, unit: str, name: str) -> None:
+    """The calculators use the number as it stands, so a quantity in another unit would be silently misread."""
     if quantity.unit != unit:
         raise ValueError(f"{name} must be in {unit}, not {quantity.unit}")
+
+
+def _require_limits(quantity: Quantity, unit: str, name: str) -> None:
+    """A plausibility limit needs both ends, in the unit the calculator reads."""
+    _require_unit(quantity, unit, name)
     if quantity.min is None or quantity.max is None:
         raise ValueError(f"{name} needs min and max: it is the range a typed value must fall in")
 
 
-def _require_unit(quantity: Quantity, unit: str, name: str) -> None:
-    if quantity.unit != unit:
-        raise ValueError(f"{name} must be in {unit}, not {quantity.unit}")
+def _require_default(quantity: Quantity, unit: str, name: str) -> None:
+    """A planner default needs a typical value, in the unit the planner reads."""
+    _require_unit(quantity, unit, name)
     if quantity.typical is None:
         raise ValueError(f"{name} needs a typical value: it is the default the planner uses")
 
@@ -52,9 +57,9 @@ class Technique(Strict):
 
     @model_validator(mode="after")
     def _units(self) -> Technique:
-        _require_unit(self.spacing_mm, "mm", "spacing_mm")
-        _require_unit(self.depth_mm, "mm", "depth_mm")
-        _require_unit(self.volume_per_point_ml, "ml", "volume_per_point_ml")
+        _require_default(self.spacing_mm, "mm", "spacing_mm")
+        _require_default(self.depth_mm, "mm", "depth_mm")
+        _require_default(self.volume_per_point_ml, "ml", "volume_per_point_ml")
         if self.depth_mm.min is None:
             raise ValueError("depth_mm needs a min: points in a waived danger zone use the most superficial depth")
         return self
@@ -149,9 +154,9 @@ class FaceTemplate(Strict):
 
     @model_validator(mode="after")
     def _ids_unique(self) -> FaceTemplate:
-        _require_unit(self.width_mm, "mm", "width_mm")
-        _require_unit(self.height_mm, "mm", "height_mm")
-        _require_unit(self.default_buffer_mm, "mm", "default_buffer_mm")
+        _require_default(self.width_mm, "mm", "width_mm")
+        _require_default(self.height_mm, "mm", "height_mm")
+        _require_default(self.default_buffer_mm, "mm", "default_buffer_mm")
         zone_ids: list[str] = [z.id for z in self.zones]
         for name, ids in (("zone", zone_ids), ("exclusion", [e.id for e in self.exclusions])):
             duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -262,6 +267,7 @@ class PrpInputLimits(Strict):
     baseline_platelets_per_ul: Quantity
     prp_platelets_per_ul: Quantity
     blood_volume_ml: Quantity
+    prp_volume_ml: Quantity
     tube_volume_ml: Quantity
 
     @model_validator(mode="after")
@@ -269,6 +275,7 @@ class PrpInputLimits(Strict):
         _require_limits(self.baseline_platelets_per_ul, "per_ul", "baseline_platelets_per_ul")
         _require_limits(self.prp_platelets_per_ul, "per_ul", "prp_platelets_per_ul")
         _require_limits(self.blood_volume_ml, "ml", "blood_volume_ml")
+        _require_limits(self.prp_volume_ml, "ml", "prp_volume_ml")
         _require_limits(self.tube_volume_ml, "ml", "tube_volume_ml")
         return self
 
@@ -345,7 +352,7 @@ class CocktailProduct(Strict):
 
     @model_validator(mode="after")
     def _vial_in_ml(self) -> CocktailProduct:
-        _require_unit(self.vial_volume_ml, "ml", "vial_volume_ml")
+        _require_default(self.vial_volume_ml, "ml", "vial_volume_ml")
         return self
 
 

@@ -1,7 +1,10 @@
 """RFC 9457 problem details. Every API error is `application/problem+json`, naming each bad field's path.
 
-Field paths use the same dotted form as the core's FieldError (`patient.age`, `concerns.0.id`), with the
-location first for query and path parameters (`query.ids`), so a client can put the message beside the field.
+Field paths use the same dotted form as the core's FieldError (`patient.age`, `concerns.0.id`), so a client
+can put the message beside the field with one parser. A body field is named by its own path, whether FastAPI
+or a use case refused it (the use cases cannot know where their input came from); query, path and header
+parameters keep their location first (`query.ids`), because one may share a name with a body field. An
+error about the whole body (not JSON, not an object) is `body`.
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ def problem(
     }
     if instance:
         body["instance"] = instance
-    listed = [{"path": e.path, "message": e.message} for e in errors]
+    # The core names an error about the whole document with an empty path; over HTTP that document is the body.
+    listed = [{"path": e.path or "body", "message": e.message} for e in errors]
     if listed:
         body["errors"] = listed
     return ProblemResponse(body, status_code=status, headers=headers)
@@ -55,11 +59,23 @@ def not_json(exc: IntakeError) -> ProblemResponse:
 
 
 def field_errors_from_fastapi(errors: Sequence[Any]) -> list[FieldError]:
-    """FastAPI's request-validation errors as dotted field paths (`query.ids`, `body.full_name`)."""
+    """FastAPI's request-validation errors in the one path shape (`full_name`, `query.ids`, `body`).
+
+    A JSON decoding error's location ends in a character position, not a field, so it names the whole body
+    and the position goes into the message.
+    """
     found: list[FieldError] = []
     for err in errors:
         loc = [str(part) for part in err.get("loc", ())]
-        found.append(FieldError(".".join(loc), str(err.get("msg", "is invalid")).lower()))
+        message = str(err.get("msg", "is invalid")).lower()
+        if err.get("type") == "json_invalid":
+            reason = str((err.get("ctx") or {}).get("error", "")).lower()
+            where = f" (at character {loc[-1]})" if len(loc) > 1 else ""
+            found.append(FieldError("body", f"is not valid JSON: {reason or 'it could not be decoded'}{where}"))
+        elif loc[:1] == ["body"]:
+            found.append(FieldError(".".join(loc[1:]) or "body", message))
+        else:
+            found.append(FieldError(".".join(loc), message))
     return found
 
 

@@ -13,7 +13,7 @@ from rejuv.planning.data import PlanningData
 from rejuv.planning.errors import PlanningInputError
 from rejuv.planning.protocol import anticoagulant_allergy, conflicting_anticoagulants, plan_protocol
 from rejuv.planning.prp import PrpSample, assess_prp
-from rejuv.planning.schema import CocktailInputLimits
+from rejuv.planning.schema import CocktailInputLimits, CocktailProduct, PrpInputLimits
 from rejuv.planning.sessions import MAX_INTERVAL_DAYS, MAX_SESSIONS, plan_sessions
 
 TODAY = dt.date(2027, 3, 1)
@@ -37,6 +37,73 @@ def test_a_limit_needs_both_ends() -> None:
                 "total_volume_ml": {"unit": "ml", "min": 0.01, "max": 20, "citations": ["rejuv_clinical_defaults"]},
             }
         )
+
+
+def test_the_prp_volume_limit_is_data_marked_like_the_others(planning: PlanningData) -> None:
+    volume = planning.prp.input_limits.prp_volume_ml
+    assert (volume.unit, volume.min, volume.max) == ("ml", 0.01, 1000)
+    assert volume.unverified and "rejuv_clinical_defaults" in volume.citations
+
+
+def test_the_prp_volume_is_refused_by_the_limit_the_data_gives(planning: PlanningData) -> None:
+    """Proves the core reads the range from the knowledge base: a narrower limit in the data refuses 15 mL."""
+    limits = planning.prp.input_limits
+    narrow = limits.model_copy(update={"prp_volume_ml": limits.prp_volume_ml.model_copy(update={"max": 10.0})})
+    params = planning.prp.model_copy(update={"input_limits": narrow})
+    assert assess_prp(PrpSample(250_000, 1_000_000, 100, 15), planning.prp).concentration_factor == 4
+    with pytest.raises(PlanningInputError) as refused:
+        assess_prp(PrpSample(250_000, 1_000_000, 100, 15), params)
+    assert refused.value.field == "prp_volume_ml"
+    assert refused.value.message.startswith("must be between 0.01 and 10 mL, got 15.")
+
+
+@pytest.mark.parametrize(
+    ("volume", "message"),
+    [
+        (5000, "must be between 0.01 and 1,000 mL, got 5,000. This is a plausibility limit"),
+        (0.001, "must be between 0.01 and 1,000 mL, got 0.001."),
+        (1e-9, "must be between 0.01 and 1,000 mL, got 1e-09."),  # not "got 0": it is not zero
+        (0, "must be a positive number, got 0"),
+    ],
+)
+def test_a_prp_volume_outside_the_limit_is_refused_with_the_range_and_its_unit(
+    planning: PlanningData, volume: float, message: str
+) -> None:
+    with pytest.raises(PlanningInputError) as refused:
+        assess_prp(PrpSample(250_000, 1_000_000, 20, volume), planning.prp)
+    assert refused.value.field == "prp_volume_ml" and refused.value.message.startswith(message)
+
+
+def test_the_prp_volume_limit_is_required_with_both_ends_in_ml(planning: PlanningData) -> None:
+    limits = planning.prp.input_limits.model_dump(exclude={"prp_volume_ml"})
+    with pytest.raises(ValidationError, match="prp_volume_ml"):
+        PrpInputLimits.model_validate(limits)
+    cited = {"citations": ["rejuv_clinical_defaults"]}
+    with pytest.raises(ValidationError, match="prp_volume_ml must be in ml, not mm"):
+        PrpInputLimits.model_validate({**limits, "prp_volume_ml": {"unit": "mm", "min": 0.01, "max": 9, **cited}})
+    with pytest.raises(ValidationError, match="prp_volume_ml needs min and max"):
+        PrpInputLimits.model_validate({**limits, "prp_volume_ml": {"unit": "ml", "max": 9, **cited}})
+
+
+def test_a_planner_default_still_needs_its_unit_and_a_typical_value() -> None:
+    """The unit check shared by limits and defaults: a default in the wrong unit, or without a typical value,
+    is refused with the same messages as before they shared it."""
+    product = {
+        "id": "p",
+        "name": "P",
+        "product_class": "ncha",
+        "description": {"text": "A product.", "citations": ["rejuv_clinical_defaults"]},
+        "ingredients_complete": False,
+        "ingredients": [
+            {"id": "i", "name": "I", "category": "hyaluronic_acid", "allergy_ids": ["hyaluronic_acid"]},
+        ],
+    }
+    cited = {"citations": ["rejuv_clinical_defaults"]}
+    CocktailProduct.model_validate({**product, "vial_volume_ml": {"unit": "ml", "typical": 3, **cited}})
+    with pytest.raises(ValidationError, match="vial_volume_ml must be in ml, not mm"):
+        CocktailProduct.model_validate({**product, "vial_volume_ml": {"unit": "mm", "typical": 3, **cited}})
+    with pytest.raises(ValidationError, match="vial_volume_ml needs a typical value"):
+        CocktailProduct.model_validate({**product, "vial_volume_ml": {"unit": "ml", "min": 1, **cited}})
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ Public on purpose: they take no identity, store nothing and answer what the `rej
 (it belongs to a patient). Routes are plain `def`, so FastAPI runs them in its thread pool: a chart at 1 mm
 spacing over the whole face takes about a second of CPU and must not block the event loop.
 
-Errors name the field with its location (`body.spacing_mm`, `query.radius_cm`), as the rest of the API does.
+Errors name the field as the rest of the API does: a body field by its own path (`spacing_mm`), a query
+parameter with its location (`query.radius_cm`).
 """
 
 from __future__ import annotations
@@ -100,10 +101,7 @@ def chart(body: ChartBody, state: StateDep, format: Literal["json", "svg"] = "js
         face_width_mm=body.face_width_mm,
         face_height_mm=body.face_height_mm,
     )
-    try:
-        drawn = state.planner.chart(request)
-    except Invalid as error:
-        raise _located(error, "body") from None
+    drawn = state.planner.chart(request)
     if format == "svg":
         return Response(render_svg(drawn), media_type="image/svg+xml")
     return drawn.as_dict()
@@ -143,10 +141,7 @@ def prp_rcf(
     responses=ERRORS,
 )
 def prp_assess(body: PrpSampleBody, state: StateDep) -> dict[str, Any]:
-    try:
-        return state.planner.assess(body.sample()).as_dict()
-    except Invalid as error:
-        raise _located(error, "body") from None
+    return state.planner.assess(body.sample()).as_dict()
 
 
 @router.post(
@@ -155,10 +150,7 @@ def prp_assess(body: PrpSampleBody, state: StateDep) -> dict[str, Any]:
     responses={200: {"content": {"text/calendar": {}}}, **ERRORS},
 )
 def plan_sessions(body: SessionsBody, state: StateDep, format: Literal["json", "ics"] = "json") -> Any:
-    try:
-        plan = state.planner.sessions(body.treatment, body.start, body.sessions, body.interval_days)
-    except Invalid as error:
-        raise _located(error, "body") from None
+    plan = state.planner.sessions(body.treatment, body.start, body.sessions, body.interval_days)
     if format == "ics":
         return Response(
             export_ics(plan, dt.datetime.now(dt.UTC)),

@@ -179,7 +179,7 @@ async def send(request: Request, state: StateDep, idempotency_key: IdempotencyKe
         return problem(
             422,
             "Some fields need attention.",
-            errors=[FieldError(f"body.{e.path}", e.message) for e in exc.errors],
+            errors=exc.errors,
             instance=request.url.path,
         )
     except submissions.SendKeyReused:
@@ -273,19 +273,19 @@ def delete_submission(code: Code, state: StateDep, user: WriterDep) -> Response:
 
 
 def _shape_errors(document: Any) -> list[FieldError]:
-    """The body's own fields, named `body.<field>`; the intake's contract and the text rules are checked by
-    the use case, so the API and the form give the same messages."""
+    """The body's own fields, named as the use case names them (`consent`); the intake's contract and the text
+    rules are checked by the use case, so the API and the form give the same messages."""
     if not isinstance(document, dict):
         return [FieldError("body", "must be a JSON object with name, contact, consent and intake")]
-    errors = [FieldError(f"body.{key}", "is not a field of a submission") for key in document if key not in SEND_FIELDS]
-    errors += [FieldError(f"body.{key}", "is required") for key in SEND_FIELDS if key not in document]
+    errors = [FieldError(key, "is not a field of a submission") for key in document if key not in SEND_FIELDS]
+    errors += [FieldError(key, "is required") for key in SEND_FIELDS if key not in document]
     for key in ("name", "contact"):
         if key in document and not isinstance(document[key], str):
-            errors.append(FieldError(f"body.{key}", "must be a string"))
+            errors.append(FieldError(key, "must be a string"))
     if "consent" in document and document["consent"] is not True:
-        errors.append(FieldError("body.consent", "must be true: without consent nothing is stored"))
+        errors.append(FieldError("consent", "must be true: without consent nothing is stored"))
     if "intake" in document and not isinstance(document["intake"], dict):
-        errors.append(FieldError("body.intake", "must be an intake document (a JSON object)"))
+        errors.append(FieldError("intake", "must be an intake document (a JSON object)"))
     return errors
 
 
