@@ -193,6 +193,15 @@ def test_every_planning_command_has_a_one_line_help(command: list[str]) -> None:
     assert lines[1][0].isupper() and lines[1].endswith(".")  # the summary line after "Usage: ..."
 
 
+def test_plan_cocktail_without_allergies_says_they_were_not_checked_rather_than_no_conflict() -> None:
+    common = ("plan", "cocktail", "--product", "ncha_10", "--volume-ml", "2", "--lot", "L7", "--expiry", "2030-01-01")
+    unchecked = invoke(*common)
+    assert unchecked.exit_code == 0, unchecked.output
+    assert "not checked" in unchecked.stdout and "No allergy conflict" not in unchecked.stdout
+    checked = invoke(*common, "--allergy", "vitamins")
+    assert checked.exit_code == 0 and "No allergy conflict or expired product found." in checked.stdout
+
+
 def test_plan_cocktail_refuses_a_volume_that_must_be_a_typing_error() -> None:
     result = invoke(
         "plan", "cocktail", "--product", "ncha_10", "--volume-ml", "500", "--lot", "L7", "--expiry", "2030-01-01"

@@ -225,7 +225,13 @@ def plan_cocktail_command(
             )
         if cocktail.volume_per_point_ml is not None:
             typer.echo(f"  {cocktail.volume_per_point_ml:.4f} mL a point over {cocktail.points} points")
-        typer.echo(
-            "DO NOT USE: see the warnings." if cocktail.blocked else "No allergy conflict or expired product found."
-        )
+        if cocktail.blocked:
+            typer.echo("DO NOT USE: see the warnings.")
+        elif allergy:
+            typer.echo("No allergy conflict or expired product found.")
+        else:  # no --allergy is not "no allergy": nobody said, so nothing was checked
+            typer.echo(
+                "No expired product found. No allergy was given (--allergy), so the cocktail was not checked "
+                "against any: ask the person before mixing it."
+            )
         print_warnings(cocktail.warnings)
