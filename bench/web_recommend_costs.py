@@ -14,8 +14,9 @@ in-process over ASGI and untimed, and only then times one of:
   engine, then building the answer's dict, then encoding it.
 Differences between successive cuts give each stage's cost; `route` minus `bare` is the route's extra cost
 (the d of docs/web.md), and the part of it not in the pipeline is the HTTP handling of a request body and
-a 5-6 KB answer. The kinds are timed in alternating blocks and each figure is the median over blocks, since
-the machine's speed drifts over minutes. CPU time of this thread, so other processes matter less.
+a 5-6 KB answer. The kinds take turns call by call on the same intake, and each figure is the median over
+blocks of calls (differences taken within a block), since the machine's speed drifts over minutes. Times
+are this thread's CPU time, so other processes matter less.
 
 Usage: .venv/bin/python bench/web_recommend_costs.py [--blocks 15] [--per-block 200]
 It prints figures and asserts nothing. It measures in-process; the real server adds uvicorn's HTTP parser
@@ -145,6 +146,8 @@ def kinds(app: Any) -> dict[str, Run]:
 
 
 async def measure(app: Any, blocks: int, per_block: int) -> dict[str, list[float]]:
+    """Per kind, its mean cost in each block. Kinds take turns call by call on the same intake (each call after
+    its own untimed bare request), so every kind meets the same intakes and the same moment of the machine."""
     rng = random.Random(7)
     bodies = [json.dumps(generate(rng)).encode() for _ in range(10_000)]
     evict = asgi_caller(app)
@@ -153,32 +156,32 @@ async def measure(app: Any, blocks: int, per_block: int) -> dict[str, list[float
     order = list(timed)
     cursor = 0
     for block in range(blocks + 1):  # the first block warms up and is not counted
-        rng.shuffle(order)
-        for name in order:
-            run = timed[name]
-            spent = 0
-            for _ in range(per_block):
-                body = bodies[cursor % len(bodies)]
-                cursor += 997  # a prime stride through the pool, as the load generator walks it
+        spent = dict.fromkeys(timed, 0)
+        for _ in range(per_block):
+            body = bodies[cursor % len(bodies)]
+            cursor += 997  # a prime stride through the pool, as the load generator walks it
+            rng.shuffle(order)
+            for name in order:
                 await evict("GET", "/api/health", b"")
                 started = time.thread_time_ns()
-                await run(body)
-                spent += time.thread_time_ns() - started
-            if block:
-                per_kind[name].append(spent / per_block / 1000)
+                await timed[name](body)
+                spent[name] += time.thread_time_ns() - started
+        if block:
+            for name, total in spent.items():
+                per_kind[name].append(total / per_block / 1000)
     return per_kind
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--blocks", type=int, default=15, help="alternating blocks; figures are medians over them")
+    parser.add_argument("--blocks", type=int, default=15, help="blocks of calls; figures are medians over them")
     parser.add_argument("--per-block", type=int, default=200, help="timed calls of each kind per block")
     args = parser.parse_args()
     app = make_app()
     gc.collect()
     gc.freeze()  # as `rejuv serve` does after start-up
     per_kind = asyncio.run(measure(app, args.blocks, args.per_block))
-    # Differences are taken within each block (every kind ran in it, in a shuffled order) and then the median
+    # Differences are taken within each block (every kind ran on the same intakes in it) and then the median
     # over blocks: the machine's drift between blocks cancels out of the differences.
     cuts = ("decode", "+ validate", "+ engine", "+ answer dict", "+ encode")
 
