@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from rejuv.domain.errors import IntakeError
 from rejuv.domain.intake import parse_intake, parse_intake_json
 
-from tests.conftest import CONTRACTS
+from tests.conftest import CONTRACTS, SHARED_EXAMPLES
 from tests.strategies import from_schema
 
 INTAKE_SCHEMA = json.loads((CONTRACTS / "intake.schema.json").read_text())
@@ -52,6 +52,7 @@ def with_change(path: str, value: Any) -> dict[str, Any]:
         ("concerns", [], "must have at least 1 item"),
         ("history.pregnant", "yes", "must be true or false"),
         ("history.pregnant", 1, "must be true or false"),
+        ("history.current_medications_unknown", "yes", "must be true or false"),
         ("history.labs.platelets_per_ul", -5, "must be at least 0"),
         ("history.labs.platelets_per_ul", "150000", "must be a number"),
         ("history.cigarettes_per_day", 2.5, "must be a whole number"),
@@ -171,3 +172,25 @@ def test_a_number_too_large_to_be_finite_is_refused_at_its_field() -> None:
     assert [(e.path, e.message) for e in caught.value.errors] == [
         ("history.labs.platelets_per_ul", "must be a finite number")
     ]
+
+
+def test_the_project_contract_is_the_shared_one_plus_only_its_own_optional_fields() -> None:
+    """The shared contract may gain fields here, never lose or change one: drop ours and the two are equal."""
+    shared = json.loads((SHARED_EXAMPLES.parent / "intake.schema.json").read_text())
+    ours = json.loads(json.dumps(INTAKE_SCHEMA))
+    added = ours["properties"]["history"]["properties"].pop("current_medications_unknown")
+    assert added["type"] == "boolean" and added["description"]
+    assert "current_medications_unknown" not in ours["properties"]["history"].get("required", [])
+    assert ours == shared
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_not_knowing_the_current_medicines_is_kept_beside_the_stopped_ones(value: bool) -> None:
+    stopped = [{"class": "isotretinoin", "status": "stopped", "days_since_stopped": 200}]
+    document = with_change("history", {"medications": stopped, "current_medications_unknown": value})
+    jsonschema.validate(document, INTAKE_SCHEMA)
+    intake = parse_intake(document)
+    assert intake.history is not None and intake.history.current_medications_unknown is value
+    assert intake.to_dict() == document  # round-trips: a clinic reading the stored intake sees it
+    answered = parse_intake(MINIMAL | {"history": {"medications": []}}).history
+    assert answered is not None and answered.current_medications_unknown is None  # left out: nothing is assumed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from html import unescape
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -261,6 +262,28 @@ def test_a_medicine_stopped_at_an_unknown_time_is_treated_as_recent(client: Test
     fields = {"history.medications": ["none"], "med.stopped": ["isotretinoin"], "history.allergies": ["none"]}
     page = text_of(walk(client, with_medicines(fields)).text)
     assert "Isotretinoin stopped in the last 6 months" in page and "stopped, date not known" in page
+
+
+def test_not_sure_about_current_medicines_with_a_stopped_one_is_shown_as_not_known(client: TestClient) -> None:
+    fields = {
+        "history.medications": ["unsure"],
+        "med.stopped": ["isotretinoin"],
+        "stopped.isotretinoin": ["200"],
+        "history.allergies": ["none"],
+    }
+    result = walk(client, with_medicines(fields))
+    assert result.status_code == 200
+    page = text_of(result.text)
+    assert "Medicines, health conditions or allergies not answered" in page
+    assert "No answer was recorded about the medicines you take now." in page
+    summary = client.post("/summary", data={"csrf_token": csrf_from(result.text), "state": hidden_state(result.text)})
+    answers = unescape(text_of(summary.text))
+    assert "Do you take any of these now? I'm not sure" in answers
+    assert "No answer was recorded about the medicines you take now." in answers
+
+
+def test_answering_every_health_list_gives_no_unanswered_caution(client: TestClient) -> None:
+    assert "not answered" not in text_of(walk(client).text)
 
 
 def test_a_wrong_number_of_days_is_shown_beside_the_field_and_keeps_every_answer(client: TestClient) -> None:

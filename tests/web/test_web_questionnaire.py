@@ -13,7 +13,8 @@ from rejuv.services.advice import Advisor
 from rejuv.web.questionnaire import decode_state, encode_state, merge, to_intake, validate
 from rejuv.web.questions import NONE_OF_THESE, UNSURE, Question, build_steps
 
-STEPS = build_steps(Advisor.load().kb)
+ADVISOR = Advisor.load()
+STEPS = build_steps(ADVISOR.kb)
 
 
 def test_only_the_age_and_a_concern_make_a_minimal_intake() -> None:
@@ -133,6 +134,32 @@ def test_unsure_about_stopped_medicines_leaves_them_out_and_none_keeps_the_curre
     assert to_intake({**base, "history.medications": [NONE_OF_THESE], "med.stopped": [NONE_OF_THESE]})["history"] == {
         "medications": []
     }
+
+
+def test_not_sure_about_current_medicines_survives_beside_the_stopped_ones() -> None:
+    """Without the flag, a list of only stopped medicines would read as "nothing taken now"."""
+    base = {
+        "patient.age": "40",
+        "concerns": ["dullness"],
+        "med.stopped": ["isotretinoin"],
+        "stopped.isotretinoin": "200",
+    }
+    stopped = [{"class": "isotretinoin", "status": "stopped", "days_since_stopped": 200}]
+    for current in ([UNSURE], None):  # ticked "I'm not sure", or left blank: the medicines taken now are not known
+        answers = {**base, "history.medications": current} if current else base
+        history = to_intake(answers)["history"]
+        assert history == {"medications": stopped, "current_medications_unknown": True}
+        result = ADVISOR.recommend(to_intake(answers))
+        finding = next(f for f in result["findings"] if f["rule"] == "history_lists_unanswered")
+        assert "the medicines you take now" in finding["text"]
+
+
+def test_an_answer_about_current_medicines_sets_no_not_known_flag() -> None:
+    base = {"patient.age": "40", "concerns": ["dullness"], "med.stopped": ["isotretinoin"]}
+    for current in ([NONE_OF_THESE], ["nsaid"]):
+        assert "current_medications_unknown" not in to_intake({**base, "history.medications": current})["history"]
+    # Nothing stopped either: leaving medicines out already says they are not known.
+    assert "history" not in to_intake({"patient.age": "40", "concerns": ["dullness"], "history.medications": [UNSURE]})
 
 
 def test_every_medicine_class_can_be_marked_stopped_and_the_rules_classes_ask_when() -> None:

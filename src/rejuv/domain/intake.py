@@ -1,4 +1,6 @@
-"""The consultation intake: the public contract `shared/contracts/intake.schema.json`, version 1, as types.
+"""The consultation intake: the public contract `shared/contracts/intake.schema.json`, version 1, as types,
+plus the project's optional additions (`history.current_medications_unknown`), kept in step with the project's
+own copy `contracts/intake.schema.json`.
 
 Parsing is strict on purpose. The CLI, the API and the web form must accept exactly the documents the JSON
 schema accepts, so nothing is coerced: a string "30" is not an age, 1 is not `true`, and an unknown key is an
@@ -182,6 +184,9 @@ class History(_Strict):
     breastfeeding: StrictBool | None = None
     conditions: list[ConditionId] | None = None
     medications: list[Medication] | None = None
+    # True: the medicines taken now are not known, even if `medications` lists some (stopped ones, say), so the
+    # list is not read as "nothing else taken now". A project addition to the shared contract (a superset of it).
+    current_medications_unknown: StrictBool | None = None
     labs: Labs | None = None
     allergies: list[AllergyId] | None = None
     cigarettes_per_day: Count | None = None

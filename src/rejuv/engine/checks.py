@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rejuv.domain.intake import Intake, Labs, Medication, Preferences, RecentProcedure
+from rejuv.domain.intake import History, Intake, Labs, Medication, Preferences, RecentProcedure
 from rejuv.engine.units import format_quantity
 from rejuv.knowledge.loader import KnowledgeBase
 from rejuv.knowledge.schema import Rule
@@ -406,6 +406,35 @@ def status_unknown(f: Facts, ri: RuleInput) -> Hit | None:
     return Hit(value=" or ".join(missing), inputs=tuple((f"history.{name}", None) for name in missing))
 
 
+_UNANSWERED_WORDS = {
+    "medications": "the medicines you take now",
+    "conditions": "your health conditions",
+    "allergies": "your allergies",
+}
+
+
+def lists_unanswered(f: Facts, ri: RuleInput) -> Hit | None:
+    """History lists with no answer (the field or `history` left out); an empty list is the answer "none".
+
+    Medicines also count as unanswered when the intake says the ones taken now are not known.
+    """
+    history = f.intake.history
+    missing = [n for n in ri.args["fields"] if _unanswered(history, n)]
+    if not missing:
+        return None
+    words = [_UNANSWERED_WORDS.get(n, n.replace("_", " ")) for n in missing]
+    value = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    absent = [(f"history.{n}", None) for n in missing if history is None or getattr(history, n) is None]
+    flagged = [("history.current_medications_unknown", True)] if len(absent) < len(missing) else []
+    return Hit(value=value, inputs=tuple(absent + flagged))
+
+
+def _unanswered(history: History | None, name: str) -> bool:
+    if history is None or getattr(history, name) is None:
+        return True
+    return name == "medications" and history.current_medications_unknown is True
+
+
 def _spec(
     fn: CheckFn,
     required: str = "",
@@ -479,5 +508,6 @@ CHECKS: dict[str, CheckSpec] = {
     "phototype": _spec(phototype, "types", needs=_needs("fitzpatrick")),
     "recent_procedure": _spec(recent_procedure, "same_zone", parameters=1, needs=_needs("recent_procedures")),
     "status_unknown": _spec(status_unknown, "fields", parameters=2),
+    "lists_unanswered": _spec(lists_unanswered, "fields"),  # no `needs`: it fires on what is absent
     "procedure_listed": _spec(procedure_listed, "types", needs=_needs("recent_procedures")),
 }

@@ -2,8 +2,10 @@
 
 Answers travel between steps in a hidden field, never in a database: nothing a person types is stored unless
 they send it to the clinic with consent from the result page (`services.submissions`). An
-"I'm not sure" answer leaves the contract field out (missing means "not known", never "no"). A value that is
-not a number is passed through as text so that the contract parser names the exact field it belongs to.
+"I'm not sure" answer leaves the contract field out (missing means "not known", never "no"); for the medicines
+taken now, when stopped ones are listed, it sets `history.current_medications_unknown` instead, so that the list
+is not read as "nothing taken now". A value that is not a number is passed through as text so that the
+contract parser names the exact field it belongs to.
 """
 
 from __future__ import annotations
@@ -156,6 +158,8 @@ def to_intake(answers: Answers) -> dict[str, Any]:
                 for m, days in stopped
             ),
         ]
+        if medications is None:  # only stopped ones are listed: say the ones taken now are not known, not "none"
+            history["current_medications_unknown"] = True
     if get("history.cigarettes_per_day") is not None:
         history["cigarettes_per_day"] = _int_or_text(str(get("history.cigarettes_per_day")))
     labs = {key: _float_or_text(str(get(f"labs.{key}"))) for key, _, _ in LABS if get(f"labs.{key}") is not None}
