@@ -13,6 +13,8 @@ from rejuv.knowledge.loader import KnowledgeBase
 RULE = "history_lists_unanswered"
 BASE: dict[str, Any] = {"schema_version": "1", "patient": {"age": 45, "sex": "male"}, "concerns": [{"id": "texture"}]}
 STOPPED = [{"class": "nsaid", "status": "stopped", "days_since_stopped": 30}]
+# A medicines list left out says nothing of medicines stopped lately either, as far back as any rule looks.
+ALL_MEDICINES = "your medicines (the ones you take now, and any you stopped in the last 180 days)"
 
 
 def _result(kb: KnowledgeBase, history: dict[str, Any] | None) -> dict[str, Any]:
@@ -27,14 +29,11 @@ def _finding(result: dict[str, Any]) -> dict[str, Any] | None:
 @pytest.mark.parametrize(
     ("history", "named"),
     [
-        (None, "the medicines you take now, your health conditions and your allergies"),
-        (
-            {"labs": {"platelets_per_ul": 250000}},
-            "the medicines you take now, your health conditions and your allergies",
-        ),
+        (None, f"{ALL_MEDICINES}, your health conditions and your allergies"),
+        ({"labs": {"platelets_per_ul": 250000}}, f"{ALL_MEDICINES}, your health conditions and your allergies"),
         ({"medications": [], "allergies": []}, "your health conditions."),
         ({"medications": [], "conditions": []}, "your allergies."),
-        ({"conditions": [], "allergies": []}, "the medicines you take now."),
+        ({"conditions": [], "allergies": []}, f"{ALL_MEDICINES}."),
         (
             {"medications": STOPPED, "current_medications_unknown": True, "conditions": []},
             "the medicines you take now and your allergies",
@@ -49,7 +48,8 @@ def test_the_caution_names_in_plain_words_what_was_not_answered(
     assert finding["effect"] == "caution" and finding["treatments"] == ["mesotherapy", "prp"]
     assert f"No answer was recorded about {named}" in finding["text"]
     assert finding["unverified"] is True
-    assert "blood thinners" in finding["mitigation"] and "acne tablets" in finding["mitigation"]
+    assert "blood thinners" in finding["mitigation"] and "isotretinoin (Roaccutane)" in finding["mitigation"]
+    assert "stopped in the last 180 days" in finding["mitigation"]
 
 
 @pytest.mark.parametrize(

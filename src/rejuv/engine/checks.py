@@ -126,6 +126,9 @@ class CheckSpec:
     needs: Callable[[RuleInput], frozenset[str]] | None = None
     # Finer: the listed items (Facts.details keys) of which at least one must be present; None: no such need.
     needs_one_of: Callable[[RuleInput], frozenset[str]] | None = None
+    # Arguments that name intake fields, with the names allowed: checked when rules compile, because a typo
+    # would otherwise load cleanly and then fail (getattr) on every intake the rule meets.
+    names: tuple[tuple[str, frozenset[str]], ...] = ()
 
 
 def history_flag(f: Facts, ri: RuleInput) -> Hit | None:
@@ -407,7 +410,6 @@ def status_unknown(f: Facts, ri: RuleInput) -> Hit | None:
 
 
 _UNANSWERED_WORDS = {
-    "medications": "the medicines you take now",
     "conditions": "your health conditions",
     "allergies": "your allergies",
 }
@@ -416,15 +418,25 @@ _UNANSWERED_WORDS = {
 def lists_unanswered(f: Facts, ri: RuleInput) -> Hit | None:
     """History lists with no answer (the field or `history` left out); an empty list is the answer "none".
 
-    Medicines also count as unanswered when the intake says the ones taken now are not known.
+    Medicines also count as unanswered when the intake says the ones taken now are not known. A medicines list
+    left out says nothing about medicines stopped lately either, so the sentence asks about those too, back
+    as far as the rule's parameter (the longest wait after stopping a medicine that any rule uses).
     """
     history = f.intake.history
     missing = [n for n in ri.args["fields"] if _unanswered(history, n)]
     if not missing:
         return None
-    words = [_UNANSWERED_WORDS.get(n, n.replace("_", " ")) for n in missing]
-    value = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
     absent = [(f"history.{n}", None) for n in missing if history is None or getattr(history, n) is None]
+    words = [_UNANSWERED_WORDS.get(n, n.replace("_", " ")) for n in missing]
+    if "medications" in missing:
+        stopped_too = ("history.medications", None) in absent
+        words[missing.index("medications")] = (
+            f"your medicines (the ones you take now, and any you stopped in the last "
+            f"{format_quantity(ri.params[0], ri.units[0])})"
+            if stopped_too
+            else "the medicines you take now"
+        )
+    value = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
     flagged = [("history.current_medications_unknown", True)] if len(absent) < len(missing) else []
     return Hit(value=value, inputs=tuple(absent + flagged))
 
@@ -442,8 +454,16 @@ def _spec(
     parameters: int = 0,
     needs: Callable[[RuleInput], frozenset[str]] | None = None,
     needs_one_of: Callable[[RuleInput], frozenset[str]] | None = None,
+    names: tuple[tuple[str, frozenset[str]], ...] = (),
 ) -> CheckSpec:
-    return CheckSpec(fn, frozenset(required.split()), frozenset(optional.split()), parameters, needs, needs_one_of)
+    return CheckSpec(
+        fn, frozenset(required.split()), frozenset(optional.split()), parameters, needs, needs_one_of, names
+    )
+
+
+_HISTORY_FIELDS = frozenset(History.model_fields)
+_LAB_FIELDS = frozenset(Labs.model_fields)
+_PREFERENCE_FIELDS = frozenset(Preferences.model_fields)
 
 
 def _needs(*keys: str) -> Callable[[RuleInput], frozenset[str]]:
@@ -468,23 +488,29 @@ def _one_condition_or_medicine(ri: RuleInput) -> frozenset[str]:
 
 
 CHECKS: dict[str, CheckSpec] = {
-    "history_flag": _spec(history_flag, "field"),
+    "history_flag": _spec(history_flag, "field", names=(("field", _HISTORY_FIELDS),)),
     "condition": _spec(
         condition, "conditions", "current_medications", needs=_needs_condition, needs_one_of=_one_condition_or_medicine
     ),
-    "lab_below": _spec(lab_below, "lab", parameters=1, needs=_needs_lab),
-    "lab_above": _spec(lab_above, "lab", parameters=1, needs=_needs_lab),
-    "lab_between": _spec(lab_between, "lab", parameters=2, needs=_needs_lab),
-    "lab_unknown": _spec(lab_unknown, "lab"),
+    "lab_below": _spec(lab_below, "lab", parameters=1, needs=_needs_lab, names=(("lab", _LAB_FIELDS),)),
+    "lab_above": _spec(lab_above, "lab", parameters=1, needs=_needs_lab, names=(("lab", _LAB_FIELDS),)),
+    "lab_between": _spec(lab_between, "lab", parameters=2, needs=_needs_lab, names=(("lab", _LAB_FIELDS),)),
+    "lab_unknown": _spec(lab_unknown, "lab", names=(("lab", _LAB_FIELDS),)),
     "medication": _spec(
         medication, "classes pausable", needs=_needs("medications"), needs_one_of=_listed("medication", "classes")
     ),
     "medication_recent": _spec(
         medication_recent, "classes", "include_current", 1, _needs("medications"), _listed("medication", "classes")
     ),
-    "count_at_least": _spec(count_at_least, "field", "at_least", needs=lambda ri: frozenset({str(ri.args["field"])})),
+    "count_at_least": _spec(
+        count_at_least,
+        "field",
+        "at_least",
+        needs=lambda ri: frozenset({str(ri.args["field"])}),
+        names=(("field", _HISTORY_FIELDS),),
+    ),
     "age_below": _spec(age_below, parameters=1),
-    "preference": _spec(preference, "field equals"),
+    "preference": _spec(preference, "field equals", names=(("field", _PREFERENCE_FIELDS),)),
     "refuses_blood_draw": _spec(refuses_blood_draw),
     "wants_autologous_only": _spec(wants_autologous_only),
     "allergy_component": _spec(allergy_component, "list", needs=_needs("allergies")),
@@ -504,10 +530,12 @@ CHECKS: dict[str, CheckSpec] = {
         parameters=1,
         needs=_needs("conditions"),
         needs_one_of=_listed("condition", "conditions"),
+        names=(("lab", _LAB_FIELDS),),
     ),
     "phototype": _spec(phototype, "types", needs=_needs("fitzpatrick")),
     "recent_procedure": _spec(recent_procedure, "same_zone", parameters=1, needs=_needs("recent_procedures")),
-    "status_unknown": _spec(status_unknown, "fields", parameters=2),
-    "lists_unanswered": _spec(lists_unanswered, "fields"),  # no `needs`: it fires on what is absent
+    "status_unknown": _spec(status_unknown, "fields", parameters=2, names=(("fields", _HISTORY_FIELDS),)),
+    # No `needs`: it fires on what is absent. Its parameter is how far back to ask about stopped medicines.
+    "lists_unanswered": _spec(lists_unanswered, "fields", parameters=1, names=(("fields", _HISTORY_FIELDS),)),
     "procedure_listed": _spec(procedure_listed, "types", needs=_needs("recent_procedures")),
 }

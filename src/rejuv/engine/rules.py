@@ -103,6 +103,14 @@ def compile_rules(kb: KnowledgeBase) -> tuple[CompiledRule, ...]:
             problems.append(f"{where}.args: '{missing}' is required by check '{rule.check}'")
         for unknown in sorted(given - spec.required - spec.optional):
             problems.append(f"{where}.args: '{unknown}' is not an argument of check '{rule.check}'")
+        for argument, allowed in spec.names:
+            named = rule.args.get(argument)
+            for field_id in named if isinstance(named, list) else [] if named is None else [named]:
+                if field_id not in allowed:
+                    problems.append(
+                        f"{where}.args.{argument}: '{field_id}' is not a field the check can read "
+                        f"(known: {', '.join(sorted(allowed))})"
+                    )
         if len(rule.parameters) < spec.parameters:
             problems.append(
                 f"{where}.parameters: check '{rule.check}' reads {spec.parameters} parameter(s), "
