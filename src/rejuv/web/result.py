@@ -14,7 +14,7 @@ from rejuv.services.advice import Advisor
 from rejuv.web.citing import cited_keys
 from rejuv.web.pages import CheckItem, ResultPage, SureItem, ValueFit, ValueOption
 from rejuv.web.questionnaire import encode_state
-from rejuv.web.questions import UNSURE, Answers, Step
+from rejuv.web.questions import STOPPED_LIST, UNSURE, Answers, Step
 from rejuv.web.templating import CERTAINTY
 
 SURE = (
@@ -164,13 +164,33 @@ def distinct_reasons(recommendation: dict[str, Any]) -> dict[str, Any]:
     return {**recommendation, "options": options}
 
 
+# The health questions a clinic must never read as "none" when they are left blank: pregnancy, breastfeeding,
+# health conditions, medicines taken now and stopped lately, allergies. Each is on every person's health or
+# medicines step (none is hidden by an earlier answer), so a blank one was shown and skipped: "Not answered".
+ALWAYS_READ_BACK = frozenset(
+    {
+        "history.pregnant",
+        "history.breastfeeding",
+        "history.conditions",
+        "history.medications",
+        STOPPED_LIST,
+        "history.allergies",
+    }
+)
+NOT_ANSWERED = "Not answered"
+
+
 def answers_read_back(steps: tuple[Step, ...], answers: Answers) -> list[tuple[str, str]]:
-    """Each answered question with the words of the answer chosen, for the summary and the PDF."""
+    """Each answered question with the words of the answer chosen, for the result page, the summary and its PDF,
+    and the page after sending. The health questions in ALWAYS_READ_BACK are listed even when skipped, saying
+    "Not answered", so that a reader never takes a missing line for "none"; other blank questions are left out."""
     shown: list[tuple[str, str]] = []
     for step in steps:
         for q in step.questions:
             value = answers.get(q.name)
             if value in (None, "", []):
+                if q.name in ALWAYS_READ_BACK:
+                    shown.append((q.label, NOT_ANSWERED))
                 continue
             labels = {c.value: c.label for c in q.choices}
             if isinstance(value, list):
