@@ -92,7 +92,29 @@ def test_a_field_the_page_has_no_words_for_is_still_shown_and_odd_shapes_do_not_
     rows = intake_rows(odd, kb)
     assert ("patient.height_cm", "170") in rows and ("history.diet", "vegan") in rows and ("extra", "1") in rows
     broken = {"patient": "not an object", "concerns": "none", "history": {"medications": "some", "labs": 3}}
-    assert dict(intake_rows(broken, kb))["Medicines"] == "some"
+    shown = dict(intake_rows(broken, kb))
+    assert shown["Medicines"] == "some" and shown["Blood tests"] == "3" and shown["patient"] == "not an object"
+
+
+@pytest.mark.parametrize(
+    ("intake", "row", "expected"),
+    [
+        ({"preferences": {"leaning": ["prp"]}}, "Leaning after reading about both", "['prp']"),
+        ({"history": {"medications": ["warfarin"]}}, "Medicines", "warfarin"),
+        ({"history": {"medications": [{"class": ["x"]}]}}, "Medicines", "['x']: taken now, can be paused: not known"),
+        ({"concerns": ["fine_lines", 7]}, "Concerns", "Fine lines; 7"),
+        ({"history": "none"}, "history", "none"),
+        ({"history": {"recent_procedures": ["laser"], "labs": {"inr": [1]}}}, "Recent skin treatments", "laser"),
+    ],
+)
+def test_stored_data_of_an_unexpected_shape_is_shown_as_it_is_never_a_crash(
+    kb: Any, intake: dict[str, Any], row: str, expected: str
+) -> None:
+    assert dict(intake_rows({**NO_HISTORY, **intake}, kb))[row] == expected
+
+
+def test_an_intake_that_is_not_an_object_is_shown_whole(kb: Any) -> None:
+    assert intake_rows(["a", "list"], kb) == [("The intake as saved", "['a', 'list']")]
 
 
 def _answers_on(html: str) -> dict[str, tuple[str, bool]]:
@@ -121,11 +143,14 @@ def test_the_plan_page_never_reads_a_missing_allergy_answer_as_none(client: Test
     assert "The intake records no allergy." in page and "does not say whether" not in page
 
 
-def test_a_prp_plan_asks_about_allergies_before_blood_is_drawn_when_none_were_recorded(client: TestClient) -> None:
+def test_a_prp_plan_asks_about_allergies_before_blood_is_drawn_when_none_were_recorded(
+    client: TestClient, tmp_path: Path
+) -> None:
     cid = _consultation(client, NO_HISTORY, decision="override", final_decision="prp", override_reason="own blood")
     assert _plan(client, cid, treatment="prp", sessions="3", interval_days="30").status_code == 303
     page = client.get(f"/clinic/consultations/{cid}/plan").text
-    assert 'id="allergies-unknown"' in page and "citrate allergy" in page
+    assert '<div class="notice" id="allergies-unknown">' in page and "citrate allergy" in page
+    assert "Allergies were not recorded in the intake." in _report_text(client, cid, tmp_path)
 
 
 def test_the_report_says_a_cocktail_was_not_checked_when_allergies_were_not_recorded(
@@ -138,8 +163,12 @@ def test_the_report_says_a_cocktail_was_not_checked_when_allergies_were_not_reco
         _post(client, f"/clinic/consultations/{cid}/plan/sessions", {**session, "expiry": "2030-01-01"}).status_code
         == 303
     )
+    words = _report_text(client, cid, tmp_path)
+    assert "Not checked for allergies" in words and "no conflict" not in words
+
+
+def _report_text(client: TestClient, cid: int, tmp_path: Path) -> str:
     path = tmp_path / "report.pdf"
     path.write_bytes(client.get(f"/clinic/consultations/{cid}/report.pdf").content)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    words = " ".join(text.split())
-    assert "Not checked for allergies" in words and "no conflict" not in words
+    return " ".join(text.split())

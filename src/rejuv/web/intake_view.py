@@ -62,8 +62,10 @@ _HISTORY_KNOWN = {
 }
 
 
-def intake_rows(intake: Mapping[str, Any], kb: KnowledgeBase) -> list[tuple[str, str]]:
+def intake_rows(intake: Any, kb: KnowledgeBase) -> list[tuple[str, str]]:
     """(question, answer) pairs in the questionnaire's order; every unanswered question says so."""
+    if not isinstance(intake, Mapping):
+        return [("The intake as saved", _plain(intake))]
     rows: list[tuple[str, str]] = []
     patient = _mapping(intake.get("patient"))
     for key, label in _PATIENT:
@@ -79,7 +81,8 @@ def intake_rows(intake: Mapping[str, Any], kb: KnowledgeBase) -> list[tuple[str,
     rows.append(("Health conditions", _listed(history.get("conditions"), _CONDITION_WORDS)))
     rows.append(("Medicines", _medicines(history)))
     rows.append(("Allergies", _listed(history.get("allergies"), _ALLERGY_WORDS)))
-    rows.append(("Blood tests", _labs(history.get("labs"))))
+    labs = history.get("labs")
+    rows.append(("Blood tests", _labs(labs) if labs is None or isinstance(labs, Mapping) else _plain(labs)))
     cigarettes = history.get("cigarettes_per_day")
     rows.append(("Cigarettes a day", NOT_ANSWERED if cigarettes is None else _plain(cigarettes)))
     rows.append(("Recent skin treatments", _procedures(history.get("recent_procedures"), kb)))
@@ -110,9 +113,10 @@ def _concerns(concerns: Any, kb: KnowledgeBase) -> str:
         return NOT_ANSWERED
     parts = []
     for concern in concerns:
-        concern = _mapping(concern)
-        known = kb.concerns.get(str(concern.get("id")))
-        words = known.label if known else _plain(concern.get("id"))
+        if not isinstance(concern, Mapping):
+            parts.append(_label(kb.concerns, concern))
+            continue
+        words = _label(kb.concerns, concern.get("id"))
         details = [str(concern["severity"])] if concern.get("severity") else []
         zones = concern.get("zones")
         if isinstance(zones, list) and zones:
@@ -122,8 +126,12 @@ def _concerns(concerns: Any, kb: KnowledgeBase) -> str:
 
 
 def _zone(zone: Any, kb: KnowledgeBase) -> str:
-    known = kb.zones.get(str(zone))
-    return known.label.lower() if known else _plain(zone)
+    return _label(kb.zones, zone).lower() if isinstance(zone, str) and zone in kb.zones else _plain(zone)
+
+
+def _label(known: Mapping[str, Any], value: Any) -> str:
+    """The knowledge base's label for an id, or the value as it is (anything but a known id string)."""
+    return str(known[value].label) if isinstance(value, str) and value in known else _plain(value)
 
 
 def _preference(key: str, value: Any) -> str:
@@ -131,7 +139,7 @@ def _preference(key: str, value: Any) -> str:
         return NOT_ANSWERED
     if key == "max_downtime_days":
         return f"{_plain(value)} day" + ("" if value == 1 else "s")
-    return _PREFERENCE_WORDS.get((key, value), _plain(value))
+    return _PREFERENCE_WORDS.get((key, value), _plain(value)) if isinstance(value, str) else _plain(value)
 
 
 def _listed(items: Any, words: Mapping[str, str]) -> str:
@@ -139,7 +147,11 @@ def _listed(items: Any, words: Mapping[str, str]) -> str:
         return NOT_ANSWERED
     if not isinstance(items, list):
         return _plain(items)
-    return "; ".join(words.get(str(item), _plain(item)) for item in items) if items else "none"
+    return "; ".join(_word(words, item) for item in items) if items else "none"
+
+
+def _word(words: Mapping[str, str], item: Any) -> str:
+    return words[item] if isinstance(item, str) and item in words else _plain(item)
 
 
 def _medicines(history: Mapping[str, Any]) -> str:
@@ -149,15 +161,14 @@ def _medicines(history: Mapping[str, Any]) -> str:
         return NOT_ANSWERED
     if not isinstance(medications, list):
         return _plain(medications)
-    parts = [_medicine(_mapping(m)) for m in medications]
+    parts = [_medicine(m) if isinstance(m, Mapping) else _plain(m) for m in medications]
     if unknown_now:
         parts.append("medicines taken now: not known")
     return "; ".join(parts) if parts else "none"
 
 
 def _medicine(medicine: Mapping[str, Any]) -> str:
-    kind = str(medicine.get("class"))
-    words = MEDICATION_SHORT.get(kind, _plain(kind))
+    words = _word(MEDICATION_SHORT, medicine.get("class"))
     if medicine.get("name"):
         words += f" ({medicine['name']})"
     if medicine.get("status") == "stopped":
@@ -171,7 +182,7 @@ def _labs(labs: Any) -> str:
     labs = _mapping(labs)
     given = []
     for name, value in labs.items():
-        label = _LAB_WORDS.get(name, _plain(name))
+        label = _word(_LAB_WORDS, name)
         unit = _LAB_UNITS.get(name, "")
         given.append(f"{label} {_plain(value)}" + (f" {unit}" if unit else ""))
     return "; ".join(given) if given else "none given"
@@ -184,8 +195,10 @@ def _procedures(procedures: Any, kb: KnowledgeBase) -> str:
         return _plain(procedures)
     parts = []
     for procedure in procedures:
-        procedure = _mapping(procedure)
-        words = _PROCEDURE_WORDS.get(str(procedure.get("type")), _plain(procedure.get("type")))
+        if not isinstance(procedure, Mapping):
+            parts.append(_plain(procedure))
+            continue
+        words = _word(_PROCEDURE_WORDS, procedure.get("type"))
         zones = procedure.get("zones")
         if isinstance(zones, list) and zones:
             words += " in the " + ", ".join(_zone(z, kb) for z in zones)
@@ -198,10 +211,10 @@ def _others(intake: Mapping[str, Any], history: Mapping[str, Any]) -> list[tuple
     known_sections = {"patient": {k for k, _l in _PATIENT}, "preferences": {k for k, _l in _PREFERENCES}}
     rows = []
     for key, value in intake.items():
-        if key in {"schema_version", "concerns", "history"}:
+        if key in {"schema_version", "concerns"} or (key == "history" and isinstance(value, Mapping)):
             continue
         expected = known_sections.get(key)
-        if expected is None:
+        if expected is None or not isinstance(value, Mapping):  # unknown, or a section that is not an object
             rows.append((key, _plain(value)))
             continue
         for inner, inner_value in _mapping(value).items():

@@ -4,7 +4,7 @@ cookie only when a page has actually used a CSRF token (so reading the aid sets 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +61,7 @@ def configure_templates(templates: Jinja2Templates, advisor: Advisor) -> None:
     env.filters["severity_label"] = lambda key: SEVERITIES.get(str(key), str(key))
     env.filters["treatment_name"] = lambda key: _treatment_name(advisor, str(key))
     env.filters["decision_name"] = lambda key: CLINIC_DECISIONS.get(str(key)) or _treatment_name(advisor, str(key))
-    env.filters["intake_rows"] = lambda intake: intake_rows(intake if isinstance(intake, Mapping) else {}, advisor.kb)
+    env.filters["intake_rows"] = lambda intake: intake_rows(intake, advisor.kb)
 
 
 @dataclass(frozen=True)
