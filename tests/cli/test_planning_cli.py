@@ -200,6 +200,12 @@ def test_plan_cocktail_without_allergies_says_they_were_not_checked_rather_than_
     assert "not checked" in unchecked.stdout and "No allergy conflict" not in unchecked.stdout
     checked = invoke(*common, "--allergy", "vitamins")
     assert checked.exit_code == 0 and "No allergy conflict or expired product found." in checked.stdout
+    none = invoke(*common, "--no-allergy")
+    assert none.exit_code == 0 and "No allergy conflict or expired product found." in none.stdout
+    assert json.loads(invoke(*common, "--json").stdout)["allergies_recorded"] is False
+    assert json.loads(invoke(*common, "--no-allergy", "--json").stdout)["allergies_recorded"] is True
+    both = invoke(*common, "--no-allergy", "--allergy", "vitamins")
+    assert both.exit_code == 2 and "--no-allergy" in both.output
 
 
 def test_plan_cocktail_refuses_a_volume_that_must_be_a_typing_error() -> None:

@@ -182,6 +182,9 @@ def plan_cocktail_command(
     expiry: Annotated[list[str], typer.Option("--expiry", help="Expiry date of each product, YYYY-MM-DD.")],
     session_date: Annotated[str | None, typer.Option("--date", help="Session date (default: today).")] = None,
     allergy: Annotated[list[str] | None, typer.Option("--allergy", help="An intake allergy id; repeatable.")] = None,
+    no_allergy: Annotated[
+        bool, typer.Option("--no-allergy", help="The person was asked and has no allergy (else: not checked).")
+    ] = False,
     points: Annotated[int | None, typer.Option("--points", help="Number of chart points, for mL a point.")] = None,
     technique: Annotated[str | None, typer.Option("--technique", help="Technique, to check mL a point.")] = None,
     as_json: JsonOption = False,
@@ -193,6 +196,10 @@ def plan_cocktail_command(
     unknown = sorted(set(allergy or []) - allowed)
     if unknown:
         fail(f"--allergy: unknown {', '.join(unknown)}; choose from {', '.join(sorted(allowed))}")
+    if no_allergy and allergy:
+        fail("--no-allergy: cannot be given with --allergy")
+    # Without either, nobody said: the check had nothing to use, and the output must not read as "no allergy".
+    allergies_recorded = bool(allergy) or no_allergy
     data = planning_data()
     if technique is not None and technique not in data.techniques:
         fail(f"--technique: unknown {technique!r}; choose one of {', '.join(data.techniques)}")
@@ -215,7 +222,7 @@ def plan_cocktail_command(
     except PlanningInputError as error:
         input_error(error)
     if as_json:
-        print_json(cocktail.as_dict())
+        print_json({**cocktail.as_dict(), "allergies_recorded": allergies_recorded})
     else:
         typer.echo(f"Cocktail for {when.isoformat()}: {format_number(cocktail.total_volume_ml)} mL")
         for component in cocktail.components:
@@ -227,11 +234,11 @@ def plan_cocktail_command(
             typer.echo(f"  {cocktail.volume_per_point_ml:.4f} mL a point over {cocktail.points} points")
         if cocktail.blocked:
             typer.echo("DO NOT USE: see the warnings.")
-        elif allergy:
+        elif allergies_recorded:
             typer.echo("No allergy conflict or expired product found.")
-        else:  # no --allergy is not "no allergy": nobody said, so nothing was checked
+        else:
             typer.echo(
-                "No expired product found. No allergy was given (--allergy), so the cocktail was not checked "
-                "against any: ask the person before mixing it."
+                "No expired product found. Allergies were not given (--allergy, or --no-allergy when there are "
+                "none), so the cocktail was not checked against any: ask the person before mixing it."
             )
         print_warnings(cocktail.warnings)
