@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 from tests_web_support import HYDRATION, PASSWORD, add_user, log_in_api
@@ -254,3 +256,65 @@ def test_a_forged_session_cookie_is_ignored(db_client: TestClient) -> None:
     db_client.cookies.clear()
     db_client.cookies.set("rejuv_session", "eyJ1aWQiOjF9.forged.sig")
     assert db_client.get("/api/patients").status_code == 401
+
+
+# Each clinic endpoint that takes a JSON body, with a valid body's fields and one bad field it names.
+JSON_BODIES = [
+    ("/api/session", {"username": "dr", "password": PASSWORD}, {"username": ""}, "username"),
+    ("/api/patients", {"reference": "R1", "full_name": "Ann"}, {"full_name": ""}, "full_name"),
+    (
+        "/api/consultations",
+        {"patient_id": 1, "intake": HYDRATION, "decision": "accept"},
+        {"patient_id": 0},
+        "patient_id",
+    ),
+    (
+        "/api/submissions/K7PQ-4QX9/import",
+        {"reference": "R1", "full_name": "Ann", "decision": "accept"},
+        {"decision": "maybe"},
+        "decision",
+    ),
+]
+
+
+def _whole_body_problem(response: object, status: int) -> dict[str, object]:
+    assert response.status_code == status, response.text  # type: ignore[attr-defined]
+    assert response.headers["content-type"] == "application/problem+json"  # type: ignore[attr-defined]
+    body: dict[str, object] = response.json()  # type: ignore[attr-defined]
+    assert [e["path"] for e in body["errors"]] == ["body"], body  # type: ignore[attr-defined]
+    return body
+
+
+@pytest.mark.parametrize(("url", "body", "bad", "path"), JSON_BODIES)
+def test_broken_json_to_the_clinic_api_is_a_400_naming_the_body(
+    db_client: TestClient, url: str, body: dict[str, object], bad: dict[str, object], path: str
+) -> None:
+    headers = {"X-CSRF-Token": log_in_api(db_client, "dr"), "content-type": "application/json"}
+    raw = json.dumps(body).encode()[:-1]  # the closing brace lost
+    problem = _whole_body_problem(db_client.post(url, content=raw, headers=headers), 400)
+    assert str(problem["detail"]).startswith("The body is not valid JSON: Expecting ")
+
+
+@pytest.mark.parametrize(("url", "body", "bad", "path"), JSON_BODIES)
+def test_a_clinic_api_body_that_is_not_application_json_is_a_415_naming_the_body(
+    db_client: TestClient, url: str, body: dict[str, object], bad: dict[str, object], path: str
+) -> None:
+    headers = {"X-CSRF-Token": log_in_api(db_client, "dr"), "content-type": "text/plain"}
+    problem = _whole_body_problem(db_client.post(url, content=json.dumps(body).encode(), headers=headers), 415)
+    assert problem["errors"] == [{"path": "body", "message": "must be JSON"}]
+
+
+@pytest.mark.parametrize(("url", "body", "bad", "path"), JSON_BODIES)
+def test_valid_json_with_a_bad_field_to_the_clinic_api_is_still_a_422_naming_the_field(
+    db_client: TestClient, url: str, body: dict[str, object], bad: dict[str, object], path: str
+) -> None:
+    headers = {"X-CSRF-Token": log_in_api(db_client, "dr")}
+    response = db_client.post(url, json={**body, **bad}, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["path"] for e in response.json()["errors"]] == [path]
+
+
+def test_an_anonymous_body_of_another_media_type_is_still_a_401(db_client: TestClient) -> None:
+    response = db_client.post("/api/patients", content=b"reference=R1", headers={"content-type": "text/plain"})
+    assert response.status_code == 401

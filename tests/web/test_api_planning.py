@@ -188,3 +188,40 @@ def test_chart_request_fields_match_the_core_request() -> None:
 
     core = set(ChartRequest.__dataclass_fields__) - {"waive"}
     assert core <= set(ChartBody.model_fields)
+
+
+# One valid body and one with a bad field per calculator that takes a JSON body.
+JSON_BODIES = [
+    ("/api/chart", {"zones": ["cheek"], "technique": "papule"}, {"spacing_mm": 0.2}, "spacing_mm"),
+    ("/api/prp/assess", SAMPLE, {"prp_wbc_per_ul": "many"}, "prp_wbc_per_ul"),
+    ("/api/plan/sessions", {"treatment": "prp", "start": "2027-03-01"}, {"sessions": 0}, "sessions"),
+]
+
+
+@pytest.mark.parametrize(("url", "body", "bad", "path"), JSON_BODIES)
+def test_broken_json_is_a_400_naming_the_body(
+    client: TestClient, url: str, body: dict[str, object], bad: dict[str, object], path: str
+) -> None:
+    raw = json.dumps(body).encode()[:-1]  # the closing brace lost
+    response = client.post(url, content=raw, headers={"content-type": "application/json"})
+    problem = _problem(response, 400, "body")
+    assert str(problem["detail"]).startswith("The body is not valid JSON: ") and "line 1, column" in str(
+        problem["detail"]
+    )
+
+
+@pytest.mark.parametrize(("url", "body", "bad", "path"), JSON_BODIES)
+def test_a_body_that_is_not_application_json_is_a_415_naming_the_body(
+    client: TestClient, url: str, body: dict[str, object], bad: dict[str, object], path: str
+) -> None:
+    response = client.post(url, content=json.dumps(body).encode(), headers={"content-type": "text/plain"})
+    problem = _problem(response, 415, "body")
+    assert problem["errors"] == [{"path": "body", "message": "must be JSON"}]
+
+
+@pytest.mark.parametrize(("url", "body", "bad", "path"), JSON_BODIES)
+def test_valid_json_with_a_bad_field_is_still_a_422_naming_the_field(
+    client: TestClient, url: str, body: dict[str, object], bad: dict[str, object], path: str
+) -> None:
+    assert client.post(url, json=body).status_code == 200
+    _problem(client.post(url, json={**body, **bad}), 422, path)

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests_web_support import log_in_api
 
+from rejuv.domain.errors import FieldError
 from rejuv.web.problems import field_errors_from_fastapi
 
 
@@ -40,17 +41,87 @@ def test_a_body_field_matches_the_intake_endpoints_naming(client: TestClient) ->
     assert "intake.patient.age" in _paths(by_the_service)
 
 
-@pytest.mark.parametrize("raw", [b"[1]", b'"zones"', b"", b'{"zones": ['])
+@pytest.mark.parametrize("raw", [b"[1]", b'"zones"', b""])
 def test_an_error_about_the_whole_body_is_named_body(client: TestClient, raw: bytes) -> None:
     response = client.post("/api/chart", content=raw, headers={"content-type": "application/json"})
     assert _paths(response) == ["body"]
 
 
-def test_broken_json_says_where_it_broke_instead_of_naming_a_field(client: TestClient) -> None:
+def test_broken_json_is_a_400_saying_where_it_broke_instead_of_naming_a_field(client: TestClient) -> None:
     response = client.post("/api/chart", content=b'{"zones": [', headers={"content-type": "application/json"})
+    assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "The body is not valid JSON: Expecting value at line 1, column 12."
     assert response.json()["errors"] == [
-        {"path": "body", "message": "is not valid JSON: expecting value (at character 11)"}
+        {"path": "body", "message": "not valid JSON: Expecting value at line 1, column 12"}
     ]
+
+
+def test_a_line_break_in_broken_json_counts_in_the_line_and_column(client: TestClient) -> None:
+    raw = b'{"zones": ["cheek"],\n "technique": }'
+    response = client.post("/api/chart", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"path": "body", "message": "not valid JSON: Expecting value at line 2, column 15"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"), [(b'{"zones": "\xff"}', "the text is not UTF-8"), (b"[" * 50_000, "nested too deeply")]
+)
+def test_a_body_fastapi_cannot_read_as_json_is_a_400_naming_the_body(
+    client: TestClient, raw: bytes, reason: str
+) -> None:
+    response = client.post("/api/chart", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"] == [{"path": "body", "message": f"not valid JSON: {reason}"}]
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [("/api/recommend", "the intake"), ("/api/submissions", "the answers"), ("/api/chart", "the body")],
+)
+def test_every_json_endpoint_words_broken_json_and_a_wrong_media_type_alike(
+    client: TestClient, url: str, words: str
+) -> None:
+    broken = client.post(url, content=b'{"a": ', headers={"content-type": "application/json"})
+    assert broken.status_code == 400
+    assert broken.json()["detail"] == "The body is not valid JSON: Expecting value at line 1, column 7."
+    assert broken.json()["errors"] == [
+        {"path": "body", "message": "not valid JSON: Expecting value at line 1, column 7"}
+    ]
+    for headers in ({"content-type": "text/plain"}, {}):
+        wrong_type = client.post(url, content=b"{}", headers=headers)
+        assert wrong_type.status_code == 415 and wrong_type.headers["content-type"] == "application/problem+json"
+        assert wrong_type.json()["detail"] == f"Send {words} as application/json."
+        assert wrong_type.json()["errors"] == [{"path": "body", "message": "must be JSON"}]
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "application/merge-patch+json"])
+def test_any_json_media_type_is_accepted(client: TestClient, content_type: str) -> None:
+    body = b'{"zones": ["cheek"], "technique": "papule"}'
+    assert client.post("/api/chart", content=body, headers={"content-type": content_type}).status_code == 200
+
+
+def test_an_empty_body_of_another_media_type_is_a_415_too(client: TestClient) -> None:
+    response = client.post("/api/chart", content=b"", headers={"content-type": "text/plain"})
+    assert response.status_code == 415
+    assert response.json()["errors"] == [{"path": "body", "message": "must be JSON"}]
+
+
+def test_the_openapi_document_lists_400_and_415_for_every_json_body(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    with_body = [
+        (method, path, operation["responses"])
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
+    ]
+    assert {("post", "/api/chart"), ("post", "/api/patients"), ("post", "/api/recommend")} <= {
+        (method, path) for method, path, _ in with_body
+    }
+    for method, path, responses in with_body:
+        for status in ("400", "415", "422"):
+            assert "application/problem+json" in responses[status]["content"], (method, path, status)
 
 
 def test_query_path_and_header_errors_keep_their_location(client: TestClient) -> None:
@@ -77,7 +148,11 @@ def test_fastapi_locations_become_one_path_shape() -> None:
         ("query.ids", "field required"),
         ("path.code", "string should match pattern"),
         ("header.Idempotency-Key", "string should match pattern"),
-        ("body", "is not valid JSON: expecting ',' (at character 3)"),
+        ("body", "not valid JSON: Expecting ',' (at character 3)"),
+    ]
+    broken = [{"loc": ("body", 14), "type": "json_invalid", "ctx": {"error": "Expecting ':' delimiter"}}]
+    assert field_errors_from_fastapi(broken, '{"a": 1,\n "b" 2}') == [
+        FieldError("body", "not valid JSON: Expecting ':' delimiter at line 2, column 6")
     ]
 
 

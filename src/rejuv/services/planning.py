@@ -36,9 +36,10 @@ def _planning_data(root: Path | None) -> PlanningData:
     return load_planning_data(root)
 
 
-def invalid(error: PlanningInputError, prefix: str = "") -> Invalid:
-    """The core's error as the services' error, its field optionally prefixed (`body.`, `query.`)."""
-    return Invalid([FieldError(prefix + error.field, error.message)])
+def invalid(error: PlanningInputError) -> Invalid:
+    """The core's error as the services' error, naming the same field; where the field came from is the shell's
+    to say (the API names a body field by its own path and puts `query.` before a query parameter)."""
+    return Invalid([FieldError(error.field, error.message)])
 
 
 @dataclass(frozen=True)

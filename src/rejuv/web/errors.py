@@ -3,6 +3,9 @@
 Which one a request gets depends only on its path, so an API client never receives HTML and a person never
 sees raw JSON.
 
+A route whose JSON body FastAPI parses answers as the routes that decode their own body do: 400 naming `body`
+for a body that is not JSON, 415 for one that is not `application/json`, 422 for a bad field.
+
 Refusals (403: wrong role, missing or wrong CSRF token) on clinic pages and the clinic API are written to the
 audit log under the logged-in username or "anonymous", with the route's path template (never the query
 string, which can hold a patient's name), the method and the reason. Anonymous refusals are capped per address
@@ -14,11 +17,13 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import DataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -28,11 +33,21 @@ from rejuv.services.accounts import get_user
 from rejuv.services.audit import ANONYMOUS, record_refusal
 from rejuv.services.errors import Conflict, Invalid, NotFound
 from rejuv.web.deps import AppState
-from rejuv.web.problems import field_errors_from_fastapi, problem
+from rejuv.web.problems import (
+    MUST_BE_JSON,
+    document_body_problems,
+    field_errors_from_fastapi,
+    is_json_media_type,
+    not_json_detail,
+    problem,
+)
 from rejuv.web.security import CsrfRefused, NotAuthenticated, TooManyAttempts, WrongRole
 
 log = logging.getLogger(__name__)
 AUDITED_PREFIXES = ("/clinic", "/api/")  # where patient data lives; the public aid's refusals are not audited
+# FastAPI's 400 when reading a JSON body fails other than by a decoding error (text that is not UTF-8,
+# nesting deep enough to exhaust the decoder); it carries no field, so the handler names the body.
+FASTAPI_UNREADABLE_BODY = "There was an error parsing the body"
 
 
 def wants_problem(request: Request) -> bool:
@@ -62,11 +77,51 @@ def error_response(
     return html
 
 
+def takes_json_body(request: Request) -> bool:
+    """Whether the matched route has a body FastAPI parses as JSON (not a form, not read by the route itself)."""
+    route = request.scope.get("route")
+    return (
+        isinstance(route, APIRoute)
+        and route.body_field is not None
+        and not isinstance(route.body_field.field_info, params.Form)
+    )
+
+
+def sent_other_than_json(request: Request, exc: RequestValidationError) -> bool:
+    """A JSON body route refused its body because it did not come as `application/json` or `*+json`.
+
+    FastAPI hands the raw bytes on to validation when the content type is not JSON (or missing), so the body
+    fails as "not a dictionary"; an empty body with a non-JSON type fails as missing. Either way the client
+    should hear 415 as from the routes that decode their own body, not a field error.
+    """
+    if not takes_json_body(request) or not any(tuple(e.get("loc", ()))[:1] == ("body",) for e in exc.errors()):
+        return False
+    content_type = request.headers.get("content-type")
+    declared_other = content_type is not None and not is_json_media_type(content_type)
+    return isinstance(exc.body, bytes | bytearray) or declared_other
+
+
+def _unreadable_reason(cause: BaseException | None) -> str:
+    """Why FastAPI could not read a JSON body, in the strict decoder's words where they exist."""
+    if isinstance(cause, UnicodeDecodeError):
+        return "the text is not UTF-8"
+    if isinstance(cause, RecursionError):
+        return "nested too deeply"
+    return "it could not be decoded"
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    """The handlers, and the 400 and 415 they answer for a JSON body listed in the OpenAPI document."""
+
     async def validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        errors = field_errors_from_fastapi(exc.errors())
-        return error_response(request, 422, "The request has invalid fields.", errors)
+        raw = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in raw):  # FastAPI stops at a decoding error: it is alone
+            errors = field_errors_from_fastapi(raw, exc.body)
+            return error_response(request, 400, not_json_detail(errors), errors)
+        if sent_other_than_json(request, exc):
+            return error_response(request, 415, "Send the body as application/json.", [MUST_BE_JSON])
+        return error_response(request, 422, "The request has invalid fields.", field_errors_from_fastapi(raw))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
@@ -75,7 +130,11 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = "There is nothing at this address."
         if exc.status_code == 405:
             detail = f"{request.method} is not allowed here."
-        return error_response(request, exc.status_code, detail, headers=dict(exc.headers or {}))
+        errors: list[FieldError] = []
+        if exc.status_code == 400 and detail == FASTAPI_UNREADABLE_BODY and takes_json_body(request):
+            errors = [FieldError("body", f"not valid JSON: {_unreadable_reason(exc.__cause__)}")]
+            detail = not_json_detail(errors)
+        return error_response(request, exc.status_code, detail, errors, headers=dict(exc.headers or {}))
 
     async def not_authenticated(request: Request, exc: Exception) -> Response:
         if wants_problem(request):
@@ -138,6 +197,15 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntakeError, invalid)
     app.add_exception_handler(DataError, unstorable)
     app.add_exception_handler(Exception, crash)
+
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:  # FastAPI builds the document once and keeps it
+            app.openapi_schema = document_body_problems(generate_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the document
 
 
 async def audit_refusal(request: Request, reason: str, username: str | None) -> None:

@@ -49,34 +49,62 @@ def problem(
     return ProblemResponse(body, status_code=status, headers=headers)
 
 
-def not_json(exc: IntakeError) -> ProblemResponse:
-    """400 for a body that is not strict JSON, its reason said once ("The body is not valid JSON: Expecting
-    value at line 1, column 1."): the decoder's own messages also start with "not valid JSON"."""
-    reason = exc.errors[0].message if exc.errors else "it could not be read"
+def is_json_media_type(content_type: str | None) -> bool:
+    """`application/json` or any `*+json` type, parameters (`; charset=utf-8`) ignored."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+# A 415's one error, whichever endpoint refused the media type.
+MUST_BE_JSON = FieldError("body", "must be JSON")
+
+
+def not_json_detail(errors: Sequence[FieldError]) -> str:
+    """A not-JSON body's problem detail, its reason said once ("The body is not valid JSON: Expecting value
+    at line 1, column 1."): the decoders' own messages also start with "not valid JSON"."""
+    reason = errors[0].message if errors else "it could not be read"
     for prefix in ("not valid JSON for an intake: ", "not valid JSON: "):
         reason = reason.removeprefix(prefix)
-    return problem(400, f"The body is not valid JSON: {reason}.", errors=exc.errors)
+    return f"The body is not valid JSON: {reason}."
 
 
-def field_errors_from_fastapi(errors: Sequence[Any]) -> list[FieldError]:
+def not_json(exc: IntakeError) -> ProblemResponse:
+    """400 for a body that is not strict JSON (the endpoints that decode their body themselves)."""
+    return problem(400, not_json_detail(exc.errors), errors=exc.errors)
+
+
+def field_errors_from_fastapi(errors: Sequence[Any], body: Any = None) -> list[FieldError]:
     """FastAPI's request-validation errors in the one path shape (`full_name`, `query.ids`, `body`).
 
     A JSON decoding error's location ends in a character position, not a field, so it names the whole body
-    and the position goes into the message.
+    and says where it broke in the words the strict decoder uses ("not valid JSON: Expecting value at line 1,
+    column 12"), the line and column counted in `body`, the text FastAPI failed to decode.
     """
     found: list[FieldError] = []
     for err in errors:
         loc = [str(part) for part in err.get("loc", ())]
         message = str(err.get("msg", "is invalid")).lower()
         if err.get("type") == "json_invalid":
-            reason = str((err.get("ctx") or {}).get("error", "")).lower()
-            where = f" (at character {loc[-1]})" if len(loc) > 1 else ""
-            found.append(FieldError("body", f"is not valid JSON: {reason or 'it could not be decoded'}{where}"))
+            reason = str((err.get("ctx") or {}).get("error") or "it could not be decoded")
+            found.append(FieldError("body", f"not valid JSON: {reason}{_where(body, err.get('loc', ()))}"))
         elif loc[:1] == ["body"]:
             found.append(FieldError(".".join(loc[1:]) or "body", message))
         else:
             found.append(FieldError(".".join(loc), message))
     return found
+
+
+def _where(text: Any, loc: Sequence[Any]) -> str:
+    """Where a character position in `text` is (" at line 1, column 12"), counted as json.JSONDecodeError
+    counts it."""
+    position = loc[-1] if len(loc) > 1 else None
+    if not isinstance(position, int):
+        return ""
+    if isinstance(text, str) and 0 <= position <= len(text):
+        line = text.count("\n", 0, position) + 1
+        column = position - text.rfind("\n", 0, position)
+        return f" at line {line}, column {column}"
+    return f" (at character {position})"
 
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -109,3 +137,19 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+def document_body_problems(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Add 400 (not JSON) and 415 (not `application/json`) to every operation that takes a JSON body, in place.
+
+    The validation handler answers them for any route whose body FastAPI parses, so they are listed here once
+    rather than on each route; an operation that already lists them (one that decodes its own body) is kept.
+    """
+    for operations in openapi.get("paths", {}).values():
+        for operation in operations.values():
+            content = operation.get("requestBody", {}).get("content", {}) if isinstance(operation, dict) else {}
+            if "application/json" in content:
+                responses = operation.setdefault("responses", {})
+                for status, response in problem_responses(400, 415).items():
+                    responses.setdefault(str(status), response)
+    return openapi
