@@ -175,7 +175,8 @@ def test_a_consultation_with_an_invalid_intake_names_the_intake_field(db_client:
     assert response.json()["errors"][0]["path"] == "intake.patient.age"
 
 
-def test_a_consultation_intake_with_infinity_is_refused_naming_the_field(db_client: TestClient) -> None:
+def test_a_consultation_intake_with_infinity_is_refused_as_not_json(db_client: TestClient) -> None:
+    """Infinity is not JSON: refused as /api/recommend refuses it (the body is decoded strictly), never stored."""
     headers = {"X-CSRF-Token": log_in_api(db_client, "dr"), "content-type": "application/json"}
     patient = db_client.post("/api/patients", json={"reference": "R1", "full_name": "Ann"}, headers=headers).json()
     intake = (
@@ -184,8 +185,8 @@ def test_a_consultation_intake_with_infinity_is_refused_naming_the_field(db_clie
     )
     body = f'{{"patient_id": {patient["id"]}, "decision": "accept", "intake": {intake}}}'
     response = db_client.post("/api/consultations", content=body, headers=headers)
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["path"] == "intake.preferences.max_downtime_days"
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"path": "body", "message": "not valid JSON: Infinity is not a JSON number"}]
 
 
 def test_a_consultation_for_an_unknown_patient_is_a_404(db_client: TestClient) -> None:

@@ -171,3 +171,28 @@ def test_the_strictly_decoded_endpoints_name_a_whole_body_error_body_too(
     response = client.post(url, content=raw, headers={"content-type": "application/json"})
     assert response.status_code == status
     assert [e["path"] for e in response.json()["errors"]] == ["body"]
+
+
+def test_a_repeated_key_in_a_consultation_s_intake_is_refused_not_resolved_to_its_last_value(
+    client: TestClient,
+) -> None:
+    """The case /api/recommend was made strict for: a later `"pregnant": false` hiding an earlier `true`."""
+    headers = {"X-CSRF-Token": log_in_api(client, "dr"), "content-type": "application/json"}
+    patient = client.post("/api/patients", json={"reference": "R1", "full_name": "Ann Example"}, headers=headers)
+    intake = (
+        '{"schema_version": "1", "patient": {"age": 30, "sex": "female"}, "concerns": [{"id": "fine_lines"}], '
+        '"history": {"pregnant": true, "pregnant": false}}'
+    )
+    body = f'{{"patient_id": {patient.json()["id"]}, "decision": "accept", "intake": {intake}}}'
+    refused = client.post("/api/consultations", content=body, headers=headers)
+    assert refused.status_code == 400 and refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["errors"] == [{"path": "body", "message": "the key 'pregnant' appears twice in one object"}]
+    listed = client.get(f"/api/consultations?patient_id={patient.json()['id']}", headers=headers)
+    assert listed.status_code == 200 and "pregnant" not in listed.text  # nothing was stored
+
+
+def test_a_repeated_key_is_refused_on_the_planning_calculators_too(client: TestClient) -> None:
+    body = '{"zones": ["forehead"], "zones": ["cheek"]}'
+    refused = client.post("/api/chart", content=body, headers={"content-type": "application/json"})
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == [{"path": "body", "message": "the key 'zones' appears twice in one object"}]

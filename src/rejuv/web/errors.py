@@ -42,6 +42,7 @@ from rejuv.web.problems import (
     problem,
 )
 from rejuv.web.security import CsrfRefused, NotAuthenticated, TooManyAttempts, WrongRole
+from rejuv.web.strict_body import RepeatedKey
 
 log = logging.getLogger(__name__)
 AUDITED_PREFIXES = ("/clinic", "/api/")  # where patient data lives; the public aid's refusals are not audited
@@ -175,6 +176,10 @@ def install_error_handlers(app: FastAPI) -> None:
         status = 409 if isinstance(exc, Conflict) else 422
         return error_response(request, status, "Some fields need attention.", list(exc.errors))
 
+    async def repeated_key(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RepeatedKey)
+        return error_response(request, 400, not_json_detail(exc.errors), list(exc.errors))
+
     async def unstorable(request: Request, exc: Exception) -> Response:
         # PostgreSQL refuses some text SQLite accepts (a NUL character): the person sent it, so it is a 4xx.
         log.warning("refused unstorable data on %s %s", request.method, request.url.path)
@@ -195,6 +200,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Invalid, invalid)
     app.add_exception_handler(Conflict, invalid)
     app.add_exception_handler(IntakeError, invalid)
+    app.add_exception_handler(RepeatedKey, repeated_key)
     app.add_exception_handler(DataError, unstorable)
     app.add_exception_handler(Exception, crash)
 

@@ -20,8 +20,10 @@ from rejuv.services.records import Consultation, Patient, User
 from rejuv.web.deps import MAX_ROW_ID, AdminDep, ClinicianDep, OptionalUserDep, RowId, SessionDep, StateDep
 from rejuv.web.problems import problem_responses
 from rejuv.web.security import CSRF_HEADER, NotAuthenticated, check_csrf
+from rejuv.web.strict_body import refuse_repeated_keys
 
-router = APIRouter(prefix="/api", tags=["clinic"])
+# Every JSON body here is decoded strictly too: a repeated key is refused, never resolved to its last value.
+router = APIRouter(prefix="/api", tags=["clinic"], dependencies=[Depends(refuse_repeated_keys)])
 AUTH_ERRORS = problem_responses(401, 403, 422)
 
 

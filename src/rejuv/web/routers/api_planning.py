@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,8 +27,10 @@ from rejuv.planning.prp import PrpSample
 from rejuv.services.errors import Invalid
 from rejuv.web.deps import StateDep
 from rejuv.web.problems import problem_responses
+from rejuv.web.strict_body import refuse_repeated_keys
 
-router = APIRouter(prefix="/api", tags=["planning"])
+# Every JSON body here is decoded strictly too: a repeated key is refused, never resolved to its last value.
+router = APIRouter(prefix="/api", tags=["planning"], dependencies=[Depends(refuse_repeated_keys)])
 ERRORS = problem_responses(400, 413, 422)
 
 Positive = Annotated[float, Field(gt=0, le=1e7)]

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from rejuv.services import treatment_plans as plans
 from rejuv.services.errors import NotFound
 from rejuv.web.deps import ClinicianDep, RowId, StateDep
 from rejuv.web.problems import problem_responses
+from rejuv.web.strict_body import refuse_repeated_keys
 
-router = APIRouter(prefix="/api", tags=["clinic"])
+# Every JSON body here is decoded strictly too: a repeated key is refused, never resolved to its last value.
+router = APIRouter(prefix="/api", tags=["clinic"], dependencies=[Depends(refuse_repeated_keys)])
 
 
 @router.get(

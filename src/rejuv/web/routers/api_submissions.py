@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -32,8 +32,10 @@ from rejuv.web.deps import ClinicianDep, StateDep
 from rejuv.web.problems import not_json, problem, problem_responses
 from rejuv.web.routers.api_clinic import WriterDep
 from rejuv.web.security import TooManyAttempts
+from rejuv.web.strict_body import refuse_repeated_keys
 
-router = APIRouter(prefix="/api", tags=["sent answers"])
+# Every JSON body here is decoded strictly too: a repeated key is refused, never resolved to its last value.
+router = APIRouter(prefix="/api", tags=["sent answers"], dependencies=[Depends(refuse_repeated_keys)])
 SEND_FIELDS = ("name", "contact", "consent", "intake")
 CODE_PATTERN = r"^[A-Za-z0-9]{4}-[A-Za-z0-9]{4}$"
 NOT_STORED = ["the knowledge check", "the SURE test answers", "any summary or PDF"]
