@@ -14,7 +14,7 @@ RULE = "history_lists_unanswered"
 BASE: dict[str, Any] = {"schema_version": "1", "patient": {"age": 45, "sex": "male"}, "concerns": [{"id": "texture"}]}
 STOPPED = [{"class": "nsaid", "status": "stopped", "days_since_stopped": 30}]
 # A medicines list left out says nothing of medicines stopped lately either, as far back as any rule looks.
-ALL_MEDICINES = "your medicines (the ones you take now, and any you stopped in the last 180 days)"
+ALL_MEDICINES = "your medicines (the ones you take now, and any you stopped in the last 6 months)"
 
 
 def _result(kb: KnowledgeBase, history: dict[str, Any] | None) -> dict[str, Any]:
@@ -49,7 +49,7 @@ def test_the_caution_names_in_plain_words_what_was_not_answered(
     assert f"No answer was recorded about {named}" in finding["text"]
     assert finding["unverified"] is True
     assert "blood thinners" in finding["mitigation"] and "isotretinoin (Roaccutane)" in finding["mitigation"]
-    assert "stopped in the last 180 days" in finding["mitigation"]
+    assert "stopped in recent months" in finding["mitigation"]
 
 
 @pytest.mark.parametrize(

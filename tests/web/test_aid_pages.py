@@ -254,7 +254,7 @@ def test_isotretinoin_stopped_a_month_ago_is_a_finding_on_the_result_and_in_the_
     assert "stopped 30 days ago" in page
     summary = client.post("/summary", data={"csrf_token": csrf_from(result.text), "state": hidden_state(result.text)})
     answers = text_of(summary.text)
-    assert "Did you stop any of these in the last 6 months? Isotretinoin (Roaccutane) for acne" in answers
+    assert "Medicines stopped in the last 6 months Isotretinoin (Roaccutane) for acne" in answers
     assert "30 days ago" in answers
 
 
@@ -278,7 +278,7 @@ def test_not_sure_about_current_medicines_with_a_stopped_one_is_shown_as_not_kno
     assert "No answer was recorded about the medicines you take now." in page
     summary = client.post("/summary", data={"csrf_token": csrf_from(result.text), "state": hidden_state(result.text)})
     answers = unescape(text_of(summary.text))
-    assert "Do you take any of these now? I'm not sure" in answers
+    assert "Medicines taken now I'm not sure" in answers
     assert "No answer was recorded about the medicines you take now." in answers
 
 

@@ -29,7 +29,7 @@ SKIPPED = [*PERSON[:HEALTH], ("health", {}), ("medicines", {}), *PERSON[HEALTH +
 def labels(client: TestClient) -> dict[str, str]:
     """Each question's wording as the person saw it, from the questionnaire itself."""
     steps = client.app.state.rejuv.steps  # type: ignore[attr-defined]
-    return {q.name: q.label for step in steps for q in step.questions}
+    return {q.name: q.shown_as for step in steps for q in step.questions}
 
 
 def read_back(html: str) -> dict[str, str]:
@@ -112,3 +112,12 @@ def test_other_skipped_questions_are_still_left_out(client: TestClient) -> None:
     for name in ("labs.platelets_per_ul", "recent.ha_filler", "pref.budget", "history.cigarettes_per_day"):
         assert words[name] not in answers, name
     assert list(answers.values()).count("Not answered") == len(HEALTH_QUESTIONS)
+
+
+def test_list_questions_are_named_by_what_they_ask_about_not_any_of_these(client: TestClient) -> None:
+    """On a printout the choices are gone, so "Do you have any of these?  Not answered" would say nothing."""
+    answers = read_back(post_result_form(client, walk(client, SKIPPED).text, "/summary"))
+    for named in ("Health problems", "Medicines taken now", "Allergies"):
+        assert answers.get(named) == "Not answered", (named, answers)
+    assert any(q.startswith("Medicines stopped in the last") for q in answers), answers
+    assert not [q for q in answers if "any of these" in q], answers

@@ -38,6 +38,13 @@ class Question:
     minimum: float | None = None
     maximum: float | None = None
     unit: str = ""
+    # How "My answers" names the question when its label only makes sense beside its choices ("Do you have any
+    # of these?" on a printout says nothing once the list is gone); empty: the label itself.
+    read_back: str = ""
+
+    @property
+    def shown_as(self) -> str:
+        return self.read_back or self.label
 
 
 @dataclass(frozen=True)
@@ -185,6 +192,7 @@ def _medicine_questions(kb: KnowledgeBase) -> tuple[Question, ...]:
             "Do you take any of these now?",
             "checkboxes",
             choices=_listing(MEDICATIONS, "I'm not sure"),
+            read_back="Medicines taken now",
         ),
         Question(
             "med.can_pause",
@@ -200,6 +208,7 @@ def _medicine_questions(kb: KnowledgeBase) -> tuple[Question, ...]:
             "then say below roughly when you stopped. If you are not sure when, leave that box empty: "
             "your result will then treat it as stopped recently, to be safe.",
             choices=_listing(stopped, "I'm not sure"),
+            read_back=f"Medicines stopped {within}",
         ),
         *(
             _days_ago(
@@ -386,6 +395,7 @@ def build_steps(kb: KnowledgeBase) -> tuple[Step, ...]:
                     "Do you have any of these?",
                     "checkboxes",
                     choices=_listing(CONDITIONS, "I'm not sure"),
+                    read_back="Health problems",
                 ),
                 Question(
                     "history.cigarettes_per_day",
@@ -410,6 +420,7 @@ def build_steps(kb: KnowledgeBase) -> tuple[Step, ...]:
                     "Are you allergic to any of these?",
                     "checkboxes",
                     choices=_listing(ALLERGIES, "I'm not sure"),
+                    read_back="Allergies",
                 ),
             ),
         ),

@@ -190,7 +190,7 @@ def answers_read_back(steps: tuple[Step, ...], answers: Answers) -> list[tuple[s
             value = answers.get(q.name)
             if value in (None, "", []):
                 if q.name in ALWAYS_READ_BACK:
-                    shown.append((q.label, NOT_ANSWERED))
+                    shown.append((q.shown_as, NOT_ANSWERED))
                 continue
             labels = {c.value: c.label for c in q.choices}
             if isinstance(value, list):
@@ -199,7 +199,7 @@ def answers_read_back(steps: tuple[Step, ...], answers: Answers) -> list[tuple[s
                     words = ", ".join(labels.get(v, v) + _severity(answers.get(f"severity.{v}")) for v in value)
             else:
                 words = labels.get(value, f"{value} {q.unit}".strip())
-            shown.append((q.label, words))
+            shown.append((q.shown_as, words))
     return shown
 
 
