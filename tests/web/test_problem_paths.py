@@ -41,10 +41,19 @@ def test_a_body_field_matches_the_intake_endpoints_naming(client: TestClient) ->
     assert "intake.patient.age" in _paths(by_the_service)
 
 
-@pytest.mark.parametrize("raw", [b"[1]", b'"zones"', b""])
+@pytest.mark.parametrize("raw", [b"[1]", b'"zones"'])
 def test_an_error_about_the_whole_body_is_named_body(client: TestClient, raw: bytes) -> None:
     response = client.post("/api/chart", content=raw, headers={"content-type": "application/json"})
     assert _paths(response) == ["body"]
+
+
+@pytest.mark.parametrize("path", ["/api/chart", "/api/recommend", "/api/prp/assess"])
+def test_an_empty_json_body_is_a_400_worded_alike_everywhere(client: TestClient, path: str) -> None:
+    response = client.post(path, content=b"", headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"path": "body", "message": "not valid JSON: Expecting value at line 1, column 1"}
+    ]
 
 
 def test_broken_json_is_a_400_saying_where_it_broke_instead_of_naming_a_field(client: TestClient) -> None:
@@ -108,7 +117,7 @@ def test_an_empty_body_of_another_media_type_is_a_415_too(client: TestClient) ->
     assert response.json()["errors"] == [{"path": "body", "message": "must be JSON"}]
 
 
-def test_the_openapi_document_lists_400_and_415_for_every_json_body(client: TestClient) -> None:
+def test_the_openapi_document_lists_400_413_and_415_for_every_json_body(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     with_body = [
         (method, path, operation["responses"])
@@ -120,7 +129,7 @@ def test_the_openapi_document_lists_400_and_415_for_every_json_body(client: Test
         (method, path) for method, path, _ in with_body
     }
     for method, path, responses in with_body:
-        for status in ("400", "415", "422"):
+        for status in ("400", "413", "415", "422"):
             assert "application/problem+json" in responses[status]["content"], (method, path, status)
 
 

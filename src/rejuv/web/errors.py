@@ -102,6 +102,16 @@ def sent_other_than_json(request: Request, exc: RequestValidationError) -> bool:
     return isinstance(exc.body, bytes | bytearray) or declared_other
 
 
+# What the strict decoder says of an empty body (domain/strict_json.py), so every endpoint words it alike.
+EMPTY_BODY = "not valid JSON: Expecting value at line 1, column 1"
+
+
+def sent_empty_json(request: Request, exc: RequestValidationError) -> bool:
+    """A JSON body route got a JSON content type and no body at all (FastAPI reports the body as missing)."""
+    missing_body = any(e.get("type") == "missing" and tuple(e.get("loc", ())) == ("body",) for e in exc.errors())
+    return missing_body and takes_json_body(request) and is_json_media_type(request.headers.get("content-type"))
+
+
 def _unreadable_reason(cause: BaseException | None) -> str:
     """Why FastAPI could not read a JSON body, in the strict decoder's words where they exist."""
     if isinstance(cause, UnicodeDecodeError):
@@ -122,6 +132,9 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(request, 400, not_json_detail(errors), errors)
         if sent_other_than_json(request, exc):
             return error_response(request, 415, "Send the body as application/json.", [MUST_BE_JSON])
+        if sent_empty_json(request, exc):  # nothing is not JSON: a 400 as from the routes that decode their own
+            errors = [FieldError("body", EMPTY_BODY)]
+            return error_response(request, 400, not_json_detail(errors), errors)
         return error_response(request, 422, "The request has invalid fields.", field_errors_from_fastapi(raw))
 
     async def http_error(request: Request, exc: Exception) -> Response:

@@ -140,7 +140,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def document_body_problems(openapi: dict[str, Any]) -> dict[str, Any]:
-    """Add 400 (not JSON) and 415 (not `application/json`) to every operation that takes a JSON body, in place.
+    """Add 400 (not JSON), 413 (over the size limit) and 415 (not `application/json`) to every operation that takes
+    a JSON body, in place.
 
     The validation handler answers them for any route whose body FastAPI parses, so they are listed here once
     rather than on each route; an operation that already lists them (one that decodes its own body) is kept.
@@ -150,6 +151,6 @@ def document_body_problems(openapi: dict[str, Any]) -> dict[str, Any]:
             content = operation.get("requestBody", {}).get("content", {}) if isinstance(operation, dict) else {}
             if "application/json" in content:
                 responses = operation.setdefault("responses", {})
-                for status, response in problem_responses(400, 415).items():
+                for status, response in problem_responses(400, 413, 415).items():
                     responses.setdefault(str(status), response)
     return openapi
