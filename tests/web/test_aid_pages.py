@@ -240,6 +240,14 @@ def with_medicines(fields: dict[str, list[str]]) -> list[tuple[str, dict[str, li
     return [*PERSON[:MEDICINES], ("medicines", fields), *PERSON[MEDICINES + 1 :]]
 
 
+def result_and_summary(client: TestClient, fields: dict[str, list[str]]) -> tuple[str, str]:
+    """The result page's text and the printable summary's, after a walk with these medicine answers."""
+    result = walk(client, with_medicines(fields))
+    assert result.status_code == 200
+    summary = client.post("/summary", data={"csrf_token": csrf_from(result.text), "state": hidden_state(result.text)})
+    return text_of(result.text), unescape(text_of(summary.text))
+
+
 def test_isotretinoin_stopped_a_month_ago_is_a_finding_on_the_result_and_in_the_answers(client: TestClient) -> None:
     fields = {
         "history.medications": ["none"],
@@ -247,13 +255,9 @@ def test_isotretinoin_stopped_a_month_ago_is_a_finding_on_the_result_and_in_the_
         "stopped.isotretinoin": ["30"],
         "history.allergies": ["none"],
     }
-    result = walk(client, with_medicines(fields))
-    assert result.status_code == 200
-    page = text_of(result.text)
+    page, answers = result_and_summary(client, fields)
     assert "Isotretinoin stopped in the last 6 months" in page
     assert "stopped 30 days ago" in page
-    summary = client.post("/summary", data={"csrf_token": csrf_from(result.text), "state": hidden_state(result.text)})
-    answers = text_of(summary.text)
     assert "Medicines stopped in the last 6 months Isotretinoin (Roaccutane) for acne" in answers
     assert "30 days ago" in answers
 
@@ -271,13 +275,9 @@ def test_not_sure_about_current_medicines_with_a_stopped_one_is_shown_as_not_kno
         "stopped.isotretinoin": ["200"],
         "history.allergies": ["none"],
     }
-    result = walk(client, with_medicines(fields))
-    assert result.status_code == 200
-    page = text_of(result.text)
+    page, answers = result_and_summary(client, fields)
     assert "Medicines, health conditions or allergies not answered" in page
     assert "No answer was recorded about the medicines you take now." in page
-    summary = client.post("/summary", data={"csrf_token": csrf_from(result.text), "state": hidden_state(result.text)})
-    answers = unescape(text_of(summary.text))
     assert "Medicines taken now I'm not sure" in answers
     assert "No answer was recorded about the medicines you take now." in answers
 

@@ -432,17 +432,7 @@ def test_an_allergy_error_sits_on_the_row_with_the_offending_product(client: Tes
 
 def test_prp_session_errors_are_all_reported_beside_their_fields(client: TestClient) -> None:
     cid = _prp_plan(client)
-    data = {
-        "treatment": "prp",
-        "number": "1",
-        "blood_volume_ml": "abc",
-        "tube_volume_ml": "0",
-        "spin1_g": "-5",
-        "spin1_minutes": "10",
-        "baseline_platelets_per_ul": "250000",
-        "prp_platelets_per_ul": "1000000",
-        "prp_volume_ml": "4",
-    }
+    data = {**PRP_SESSION, "blood_volume_ml": "abc", "tube_volume_ml": "0", "spin1_g": "-5", "spin1_minutes": "10"}
     refused = _post(client, f"/clinic/consultations/{cid}/plan/sessions", data)
     html = refused.text
     assert refused.status_code == 422
@@ -457,16 +447,7 @@ def test_prp_session_errors_are_all_reported_beside_their_fields(client: TestCli
 
 def test_errors_the_core_raises_land_beside_their_prp_field(client: TestClient) -> None:
     cid = _prp_plan(client)
-    data = {
-        "treatment": "prp",
-        "number": "1",
-        "blood_volume_ml": "20",
-        "anticoagulant": "edta",
-        "baseline_platelets_per_ul": "250000",
-        "prp_platelets_per_ul": "1000000",
-        "prp_volume_ml": "4",
-        "radius_cm": "500",  # no centrifuge has a 5 m rotor: the core refuses it
-    }
+    data = {**PRP_SESSION, "anticoagulant": "edta", "radius_cm": "500"}  # no centrifuge has a 5 m rotor
     refused = _post(client, f"/clinic/consultations/{cid}/plan/sessions", data)
     assert refused.status_code == 422 and _field_error(refused.text, "session-radius_cm")
     assert '<option value="edta" selected>' in refused.text

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rejuv.domain.intake import History, Intake, Labs, Medication, Preferences, RecentProcedure
-from rejuv.engine.units import format_quantity
+from rejuv.engine.units import format_quantity, months_back
 from rejuv.knowledge.loader import KnowledgeBase
 from rejuv.knowledge.schema import Rule
 
@@ -431,20 +431,13 @@ def lists_unanswered(f: Facts, ri: RuleInput) -> Hit | None:
     if "medications" in missing:
         stopped_too = ("history.medications", None) in absent
         words[missing.index("medications")] = (
-            f"your medicines (the ones you take now, and any you stopped in the last {_period(ri.params[0])})"
+            f"your medicines (the ones you take now, and any you stopped in {months_back(ri.params[0])})"
             if stopped_too
             else "the medicines you take now"
         )
     value = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
     flagged = [("history.current_medications_unknown", True)] if len(absent) < len(missing) else []
     return Hit(value=value, inputs=tuple(absent + flagged))
-
-
-def _period(days: float) -> str:
-    """A wait in days as people say it, in whole months from two months up ("6 months"), as the
-    questionnaire asks it; a shorter one in days."""
-    months = round(days / 30)
-    return f"{months} months" if months >= 2 and abs(days - 30 * months) <= 3 else format_quantity(days, "days")
 
 
 def _unanswered(history: History | None, name: str) -> bool:

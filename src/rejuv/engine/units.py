@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rejuv.knowledge.schema import UNIT_LABELS
 
 _TIGHT = {"per_ul", "percent"}  # no space before the unit: "8.5%", "99,999/µL"
@@ -12,6 +14,13 @@ def format_number(value: float) -> str:
         return f"{int(value):,}"
     # Three decimals, so that 9.999 g/dL never prints as "10 g/dL, below 10 g/dL".
     return f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
+def months_back(days: float) -> str:
+    """How far back a wait of `days` reaches, in whole months rounded up, as a person is asked it: "the last
+    month", "the last 6 months". The questionnaire and the rule sentences that refer to it say it alike."""
+    months = max(1, math.ceil(days / 30))
+    return "the last month" if months == 1 else f"the last {months} months"
 
 
 def format_quantity(value: float, unit: str) -> str:

@@ -20,10 +20,9 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request, Response, params
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
-from fastapi.routing import APIRoute
 from sqlalchemy.exc import DataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -42,7 +41,7 @@ from rejuv.web.problems import (
     problem,
 )
 from rejuv.web.security import CsrfRefused, NotAuthenticated, TooManyAttempts, WrongRole
-from rejuv.web.strict_body import RepeatedKey
+from rejuv.web.strict_body import NotStrictJson, strict_json_errors, takes_json_body
 
 log = logging.getLogger(__name__)
 AUDITED_PREFIXES = ("/clinic", "/api/")  # where patient data lives; the public aid's refusals are not audited
@@ -78,16 +77,6 @@ def error_response(
     return html
 
 
-def takes_json_body(request: Request) -> bool:
-    """Whether the matched route has a body FastAPI parses as JSON (not a form, not read by the route itself)."""
-    route = request.scope.get("route")
-    return (
-        isinstance(route, APIRoute)
-        and route.body_field is not None
-        and not isinstance(route.body_field.field_info, params.Form)
-    )
-
-
 def sent_other_than_json(request: Request, exc: RequestValidationError) -> bool:
     """A JSON body route refused its body because it did not come as `application/json` or `*+json`.
 
@@ -100,10 +89,6 @@ def sent_other_than_json(request: Request, exc: RequestValidationError) -> bool:
     content_type = request.headers.get("content-type")
     declared_other = content_type is not None and not is_json_media_type(content_type)
     return isinstance(exc.body, bytes | bytearray) or declared_other
-
-
-# What the strict decoder says of an empty body (domain/strict_json.py), so every endpoint words it alike.
-EMPTY_BODY = "not valid JSON: Expecting value at line 1, column 1"
 
 
 def sent_empty_json(request: Request, exc: RequestValidationError) -> bool:
@@ -133,7 +118,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if sent_other_than_json(request, exc):
             return error_response(request, 415, "Send the body as application/json.", [MUST_BE_JSON])
         if sent_empty_json(request, exc):  # nothing is not JSON: a 400 as from the routes that decode their own
-            errors = [FieldError("body", EMPTY_BODY)]
+            errors = strict_json_errors(b"")  # the strict decoder's own words, as the other routes give them
             return error_response(request, 400, not_json_detail(errors), errors)
         return error_response(request, 422, "The request has invalid fields.", field_errors_from_fastapi(raw))
 
@@ -189,8 +174,8 @@ def install_error_handlers(app: FastAPI) -> None:
         status = 409 if isinstance(exc, Conflict) else 422
         return error_response(request, status, "Some fields need attention.", list(exc.errors))
 
-    async def repeated_key(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RepeatedKey)
+    async def not_strict_json(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, NotStrictJson)
         return error_response(request, 400, not_json_detail(exc.errors), list(exc.errors))
 
     async def unstorable(request: Request, exc: Exception) -> Response:
@@ -213,7 +198,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Invalid, invalid)
     app.add_exception_handler(Conflict, invalid)
     app.add_exception_handler(IntakeError, invalid)
-    app.add_exception_handler(RepeatedKey, repeated_key)
+    app.add_exception_handler(NotStrictJson, not_strict_json)
     app.add_exception_handler(DataError, unstorable)
     app.add_exception_handler(Exception, crash)
 

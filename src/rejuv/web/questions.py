@@ -7,10 +7,10 @@ question a person may not know the answer to offers "I'm not sure", which leaves
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+from rejuv.engine.units import months_back
 from rejuv.knowledge.loader import KnowledgeBase
 
 Answers = dict[str, str | list[str]]
@@ -177,8 +177,7 @@ def stop_windows(kb: KnowledgeBase) -> dict[str, float]:
 
 def _within(days: float) -> str:
     """A wait in days as the plain period a person is asked about: "in the last 6 months"."""
-    months = max(1, math.ceil(days / 30))
-    return "in the last month" if months == 1 else f"in the last {months} months"
+    return f"in {months_back(days)}"
 
 
 def _medicine_questions(kb: KnowledgeBase) -> tuple[Question, ...]:

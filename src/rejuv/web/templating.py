@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from rejuv.engine.compare import CERTAINTY_LABELS
 from rejuv.knowledge.loader import KnowledgeBase
 from rejuv.services.advice import Advisor
-from rejuv.web.intake_view import intake_rows
+from rejuv.web.intake_view import NOT_ANSWERED, intake_rows
 
 # The badge label ("Low certainty") and its plain explanation, from the same GRADE mapping as the comparison's
 # evidence row, so a label never means one thing on a badge and another in the grid.
@@ -62,6 +62,7 @@ def configure_templates(templates: Jinja2Templates, advisor: Advisor) -> None:
     env.filters["treatment_name"] = lambda key: _treatment_name(advisor, str(key))
     env.filters["decision_name"] = lambda key: CLINIC_DECISIONS.get(str(key)) or _treatment_name(advisor, str(key))
     env.filters["intake_rows"] = lambda intake: intake_rows(intake, advisor.kb)
+    env.globals["not_answered"] = NOT_ANSWERED  # the intake rows' word for a question with no answer
 
 
 @dataclass(frozen=True)
